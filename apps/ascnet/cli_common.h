@@ -1,0 +1,28 @@
+// Shared helpers for the ascnet subcommands.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace ascnet::cli {
+
+/// A subcommand's action; returns the process exit code.
+using Action = std::function<int()>;
+
+/// Adds a subcommand whose --help ends with a runnable example, and whose action runs
+/// through RunGuarded (library exceptions become "ascnet NAME: error: ..." and exit 1).
+CLI::App* AddCommand(CLI::App& app, const std::string& name, const std::string& description,
+                     const std::string& example, Action action);
+
+/// Runs `action`, turning ascnet/std exceptions into an error line on stderr and exit 1.
+int RunGuarded(const std::string& command, const Action& action);
+
+/// Prints "ascnet CMD: error: MESSAGE" to stderr.
+void PrintError(const std::string& command, const std::string& message);
+
+/// Exit code chosen by the command that ran (set by AddCommand's callback).
+int& ExitCode();
+
+}  // namespace ascnet::cli

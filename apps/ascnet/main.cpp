@@ -1,0 +1,26 @@
+// ascnet: acoustic scene classification from the command line.
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "cli_common.h"
+#include "commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "ascnet: acoustic scene classification (Att-CRNN with spatio-temporal attention pooling, "
+      "Phan et al., Interspeech 2019)"};
+  app.footer(
+      "Examples:\n"
+      "  ascnet features --features logmel recording.wav -o recording.npy\n"
+      "  ascnet filterbank --features loggam -o gammatone.npy\n"
+      "Run 'ascnet COMMAND --help' for a command's options and a runnable example.");
+  app.require_subcommand(1);
+  ascnet::cli::RegisterAll(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return ascnet::cli::ExitCode();
+}

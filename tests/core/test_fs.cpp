@@ -1,0 +1,37 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "ascnet/core/error.h"
+#include "ascnet/core/fs.h"
+
+using namespace ascnet;
+namespace fs = std::filesystem;
+
+TEST(Fs, AtomicWriteReplacesOnlyOnSuccess) {
+  const fs::path dir = fs::temp_directory_path() / "ascnet_test_fs";
+  fs::create_directories(dir);
+  const std::string path = (dir / "out.txt").string();
+  WriteFileAtomically(path, [](std::ostream& os) { os << "first"; });
+  EXPECT_EQ(ReadFile(path), "first");
+  EXPECT_THROW(WriteFileAtomically(path,
+                                   [](std::ostream& os) {
+                                     os << "partial";
+                                     throw IoError("simulated failure");
+                                   }),
+               IoError);
+  EXPECT_EQ(ReadFile(path), "first");  // untouched
+  size_t n = 0;
+  for (auto& e : fs::directory_iterator(dir)) n += e.path().filename().string().find(".tmp.") != std::string::npos;
+  EXPECT_EQ(n, 0u) << "temporary file left behind";
+  fs::remove_all(dir);
+}
+
+TEST(Fs, UnwritableDirectoryGivesIoErrorNamingPath) {
+  try {
+    WriteFileAtomically("/nonexistent-dir/out.bin", [](std::ostream& os) { os << "x"; });
+    FAIL();
+  } catch (const IoError& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent-dir/out.bin"), std::string::npos);
+  }
+}
