@@ -1,1 +1,215 @@
-// placeholder: being written
+#include "ascnet/features/extractor.h"
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <sstream>
+
+#include "ascnet/core/error.h"
+#include "ascnet/features/filterbank.h"
+#include "ascnet/features/noise.h"
+#include "ascnet/features/stft.h"
+
+namespace ascnet {
+
+int64_t NumSegments(int64_t num_frames, const SegmentOptions& opts) {
+  if (num_frames <= 0) return 0;
+  if (num_frames < opts.frames) return 1;
+  return (num_frames - opts.frames) / opts.hop + 1;
+}
+
+struct FeatureExtractor::Impl {
+  FeatureConfig config;
+  Stft stft;
+  NoiseTracker noise;
+  Filterbank filterbank;
+  bool magnitude;        // Gammatone: filterbank on |X| / fft_size (Ellis); Mel: on |X|^2.
+  int bins, bands, channels, seg_frames, seg_hop;
+
+  std::vector<float> pending;  // samples not yet consumed; pending[0] is sample `pending_start`
+  int64_t pending_start = 0;
+  int64_t samples_received = 0;
+  int64_t frames_done = 0;     // frames computed so far
+  int64_t first_kept_frame = 0;
+  std::deque<std::vector<float>> frame_images;  // per frame: [channels][bands] log values
+  int64_t segments_emitted = 0;
+  bool finished = false;
+  std::vector<SegmentImages> ready;
+
+  // scratch
+  std::vector<float> power, spec, bandbuf;
+  std::vector<double> powerd, noised;
+
+  explicit Impl(const FeatureConfig& c)
+      : config((c.Validate(), c)),
+        stft(c.frame),
+        noise(c.noise, c.frame.NumBins(), c.frame.FrameShiftSeconds()),
+        filterbank(c.frame, c.filterbank),
+        magnitude(c.filterbank.type == FilterbankOptions::Type::kGammatone),
+        bins(c.frame.NumBins()),
+        bands(c.filterbank.num_bands),
+        channels(c.NumChannels()),
+        seg_frames(c.segment.frames),
+        seg_hop(c.segment.hop),
+        power(static_cast<size_t>(bins)),
+        spec(static_cast<size_t>(bins)),
+        bandbuf(static_cast<size_t>(bands)),
+        powerd(static_cast<size_t>(bins)),
+        noised(static_cast<size_t>(bins)) {}
+
+  void LogBands(const float* spectrum_power, float* out) {
+    const float* s = spectrum_power;
+    if (magnitude) {
+      const float scale = 1.0f / static_cast<float>(config.frame.fft_size);
+      for (int k = 0; k < bins; ++k) spec[k] = std::sqrt(spectrum_power[k]) * scale;
+      s = spec.data();
+    }
+    filterbank.Apply(s, bandbuf.data());
+    const float floor = static_cast<float>(config.log_floor);
+    for (int i = 0; i < bands; ++i) out[i] = std::log(std::max(bandbuf[i], floor));
+  }
+
+  // Computes frame `frames_done` from `frame` (frame_length samples, zero-padded as needed).
+  void ComputeFrame(const float* frame) {
+    stft.PowerSpectrum(frame, power.data());
+    std::vector<float> image(static_cast<size_t>(channels) * bands);
+    LogBands(power.data(), image.data());
+    if (channels == 2) {
+      for (int k = 0; k < bins; ++k) powerd[k] = power[k];
+      noise.Process(powerd.data(), noised.data());
+      const double a = config.noise.alpha, b = config.noise.beta;
+      for (int k = 0; k < bins; ++k) {
+        spec[k] = static_cast<float>(std::max(powerd[k] - a * noised[k], b * noised[k]));
+      }
+      std::vector<float> fg(spec);  // LogBands reuses `spec` as scratch
+      LogBands(fg.data(), image.data() + bands);
+    }
+    frame_images.push_back(std::move(image));
+    ++frames_done;
+    EmitReadySegments();
+  }
+
+  void EmitReadySegments() {
+    while (true) {
+      const int64_t start = segments_emitted * seg_hop;
+      if (frames_done < start + seg_frames) break;
+      SegmentImages seg;
+      seg.num_segments = 1;
+      seg.channels = channels;
+      seg.bands = bands;
+      seg.frames = seg_frames;
+      seg.data.resize(static_cast<size_t>(channels) * bands * seg_frames);
+      for (int t = 0; t < seg_frames; ++t) {
+        const std::vector<float>& img = frame_images[static_cast<size_t>(start + t - first_kept_frame)];
+        for (int c = 0; c < channels; ++c) {
+          for (int m = 0; m < bands; ++m) {
+            seg.data[(static_cast<size_t>(c) * bands + m) * seg_frames + t] = img[static_cast<size_t>(c) * bands + m];
+          }
+        }
+      }
+      seg.start_seconds.push_back(static_cast<double>(start) * config.frame.frame_shift / config.frame.sample_rate);
+      ready.push_back(std::move(seg));
+      ++segments_emitted;
+      // Drop frames no later segment needs.
+      const int64_t next_start = segments_emitted * seg_hop;
+      while (first_kept_frame < next_start && !frame_images.empty()) {
+        frame_images.pop_front();
+        ++first_kept_frame;
+      }
+    }
+  }
+
+  void ConsumeFullFrames() {
+    const int W = config.frame.frame_length, H = config.frame.frame_shift;
+    while (true) {
+      const int64_t fstart = frames_done * H;
+      const int64_t off = fstart - pending_start;
+      if (off + W > static_cast<int64_t>(pending.size())) break;
+      ComputeFrame(pending.data() + off);
+    }
+    const int64_t keep_from = frames_done * H - pending_start;
+    if (keep_from > 0) {
+      const int64_t drop = std::min<int64_t>(keep_from, static_cast<int64_t>(pending.size()));
+      pending.erase(pending.begin(), pending.begin() + drop);
+      pending_start += drop;
+    }
+  }
+};
+
+FeatureExtractor::FeatureExtractor(const FeatureConfig& config) : impl_(std::make_unique<Impl>(config)) {}
+FeatureExtractor::~FeatureExtractor() = default;
+
+const FeatureConfig& FeatureExtractor::config() const { return impl_->config; }
+int64_t FeatureExtractor::frames_processed() const { return impl_->frames_done; }
+
+void FeatureExtractor::AcceptWaveform(const float* samples, int64_t n) {
+  Impl& s = *impl_;
+  if (s.finished) throw ConfigError("FeatureExtractor: AcceptWaveform called after InputFinished");
+  for (int64_t i = 0; i < n; ++i) {
+    if (!std::isfinite(samples[i])) {
+      std::ostringstream os;
+      os << "non-finite sample (" << samples[i] << ") at t = "
+         << static_cast<double>(s.samples_received + i) / s.config.frame.sample_rate << " s";
+      throw AudioError(os.str());
+    }
+  }
+  s.pending.insert(s.pending.end(), samples, samples + n);
+  s.samples_received += n;
+  s.ConsumeFullFrames();
+}
+
+void FeatureExtractor::InputFinished() {
+  Impl& s = *impl_;
+  if (s.finished) return;
+  s.finished = true;
+  if (s.samples_received == 0) throw AudioError("the signal contains no samples");
+  const int W = s.config.frame.frame_length, H = s.config.frame.frame_shift;
+  // floor(n / H) frames over the zero-padded tail; a recording shorter than one segment is
+  // zero-padded to exactly one segment.
+  int64_t total = NumFrames(s.samples_received, s.config.frame);
+  if (total < s.seg_frames) total = s.seg_frames;
+  std::vector<float> frame(static_cast<size_t>(W));
+  while (s.frames_done < total) {
+    const int64_t off = s.frames_done * H - s.pending_start;
+    for (int i = 0; i < W; ++i) {
+      const int64_t j = off + i;
+      frame[i] = (j >= 0 && j < static_cast<int64_t>(s.pending.size())) ? s.pending[static_cast<size_t>(j)] : 0.f;
+    }
+    s.ComputeFrame(frame.data());
+  }
+  s.pending.clear();
+}
+
+int64_t FeatureExtractor::PopSegments(SegmentImages* out) {
+  Impl& s = *impl_;
+  int64_t added = 0;
+  for (SegmentImages& seg : s.ready) {
+    if (out->num_segments == 0) {
+      out->channels = seg.channels;
+      out->bands = seg.bands;
+      out->frames = seg.frames;
+    }
+    out->data.insert(out->data.end(), seg.data.begin(), seg.data.end());
+    out->start_seconds.push_back(seg.start_seconds[0]);
+    ++out->num_segments;
+    ++added;
+  }
+  s.ready.clear();
+  return added;
+}
+
+SegmentImages FeatureExtractor::Compute(const FeatureConfig& config, const std::vector<float>& samples) {
+  if (samples.empty()) throw AudioError("the signal contains no samples");
+  FeatureExtractor ex(config);
+  SegmentImages out;
+  const int64_t expected_segments = NumSegments(
+      std::max<int64_t>(NumFrames(static_cast<int64_t>(samples.size()), config.frame), 1), config.segment);
+  out.data.reserve(static_cast<size_t>(expected_segments) * config.NumChannels() * config.filterbank.num_bands *
+                   config.segment.frames);
+  ex.AcceptWaveform(samples.data(), static_cast<int64_t>(samples.size()));
+  ex.InputFinished();
+  ex.PopSegments(&out);
+  return out;
+}
+
+}  // namespace ascnet

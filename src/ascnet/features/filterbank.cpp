@@ -1,1 +1,141 @@
-// placeholder: being written
+#include "ascnet/features/filterbank.h"
+
+#include <algorithm>
+#include <cmath>
+#include <complex>
+
+#include "ascnet/core/error.h"
+
+namespace ascnet {
+namespace {
+
+constexpr double kFsp = 200.0 / 3.0;
+constexpr double kMinLogHz = 1000.0;
+constexpr double kMinLogMel = 15.0;  // kMinLogHz / kFsp
+const double kLogStep = std::log(6.4) / 27.0;
+
+constexpr double kEarQ = 9.26449;
+constexpr double kMinBw = 24.7;
+
+}  // namespace
+
+double HzToMelSlaney(double hz) { return hz < kMinLogHz ? hz / kFsp : kMinLogMel + std::log(hz / kMinLogHz) / kLogStep; }
+
+double MelToHzSlaney(double mel) {
+  return mel < kMinLogMel ? kFsp * mel : kMinLogHz * std::exp(kLogStep * (mel - kMinLogMel));
+}
+
+std::vector<double> MelFrequencies(int num_bands, double fmin, double fmax) {
+  const int n = num_bands + 2;
+  const double lo = HzToMelSlaney(fmin), hi = HzToMelSlaney(fmax);
+  std::vector<double> f(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) f[i] = MelToHzSlaney(lo + (hi - lo) * i / (n - 1));  // numpy.linspace, inclusive
+  return f;
+}
+
+std::vector<double> ErbSpace(int num_bands, double fmin, double fmax) {
+  std::vector<double> cf(static_cast<size_t>(num_bands));
+  const double a = kEarQ * kMinBw;
+  for (int i = 1; i <= num_bands; ++i) {
+    const double v = -a + std::exp(i * (-std::log(fmax + a) + std::log(fmin + a)) / num_bands) * (fmax + a);
+    cf[static_cast<size_t>(num_bands - i)] = v;  // flip: low to high
+  }
+  return cf;
+}
+
+std::vector<double> MelWeights(const FrameOptions& frame, const FilterbankOptions& fb) {
+  frame.Validate();
+  fb.Validate(frame);
+  const int bins = frame.NumBins(), m = fb.num_bands;
+  const std::vector<double> mel_f = MelFrequencies(m, fb.low_freq, fb.high_freq);
+  std::vector<double> w(static_cast<size_t>(m) * bins, 0.0);
+  for (int i = 0; i < m; ++i) {
+    const double fdiff_lo = mel_f[i + 1] - mel_f[i];
+    const double fdiff_hi = mel_f[i + 2] - mel_f[i + 1];
+    const double enorm = 2.0 / (mel_f[i + 2] - mel_f[i]);  // Slaney area normalisation
+    for (int k = 0; k < bins; ++k) {
+      const double f = static_cast<double>(k) * frame.sample_rate / frame.fft_size;
+      const double lower = -(mel_f[i] - f) / fdiff_lo;
+      const double upper = (mel_f[i + 2] - f) / fdiff_hi;
+      w[static_cast<size_t>(i) * bins + k] = std::max(0.0, std::min(lower, upper)) * enorm;
+    }
+  }
+  return w;
+}
+
+std::vector<double> GammatoneWeights(const FrameOptions& frame, const FilterbankOptions& fb) {
+  frame.Validate();
+  fb.Validate(frame);
+  using cd = std::complex<double>;
+  const int bins = frame.NumBins(), m = fb.num_bands, nfft = frame.fft_size;
+  const double fs = frame.sample_rate, T = 1.0 / fs;
+  const std::vector<double> cf = ErbSpace(m, fb.low_freq, fb.high_freq);
+  const double rt_pos = std::sqrt(3.0 + std::pow(2.0, 1.5));
+  const double rt_neg = std::sqrt(3.0 - std::pow(2.0, 1.5));
+  std::vector<double> w(static_cast<size_t>(m) * bins, 0.0);
+  for (int i = 0; i < m; ++i) {
+    // Slaney/Ellis ERB filter (make_erb_filters, order 1, width 1) ...
+    const double erb = 1.0 * (cf[i] / kEarQ + kMinBw);
+    const double B = 1.019 * 2.0 * M_PI * erb;
+    const double arg = 2.0 * M_PI * cf[i] * T;
+    const cd vec = std::exp(cd(0, 2.0 * arg));
+    const double k1[4] = {std::cos(arg) + rt_pos * std::sin(arg), std::cos(arg) - rt_pos * std::sin(arg),
+                          std::cos(arg) + rt_neg * std::sin(arg), std::cos(arg) - rt_neg * std::sin(arg)};
+    const double common = -T * std::exp(-B * T);
+    const cd gain_arg = std::exp(cd(-B * T, arg));
+    cd prod = 1.0;
+    for (double k : k1) prod *= vec - gain_arg * k;
+    const cd den = T * std::exp(B * T) / (-1.0 / std::exp(B * T) + 1.0 + vec * (1.0 - std::exp(B * T)));
+    const double gain = std::abs(prod * den * den * den * den);
+    // ... evaluated on the unit circle (fft_weights): zeros A1q*fs, double pole pair.
+    const double r = std::exp(-B * T);
+    const cd pole = r * std::exp(cd(0, arg));
+    for (int k = 0; k < bins; ++k) {
+      const cd u = std::exp(cd(0, 2.0 * M_PI * k / nfft));
+      double num = 1.0;
+      for (double kk : k1) num *= std::abs(u + common * kk * fs);
+      const double pp = std::abs(fs * (pole - u) * (std::conj(pole) - u));
+      w[static_cast<size_t>(i) * bins + k] = num * std::pow(pp, -4.0) / gain;
+    }
+  }
+  return w;
+}
+
+std::vector<double> FilterbankWeights(const FrameOptions& frame, const FilterbankOptions& fb) {
+  return fb.type == FilterbankOptions::Type::kMel ? MelWeights(frame, fb) : GammatoneWeights(frame, fb);
+}
+
+Filterbank::Filterbank(const FrameOptions& frame, const FilterbankOptions& fb)
+    : num_bands_(fb.num_bands), num_bins_(frame.NumBins()), dense_(FilterbankWeights(frame, fb)) {
+  for (int i = 0; i < num_bands_; ++i) {
+    const double* row = &dense_[static_cast<size_t>(i) * num_bins_];
+    const double peak = *std::max_element(row, row + num_bins_);
+    // Keep every weight above 1e-12 of the row's peak: Mel rows are exactly sparse, the
+    // Gammatone skirts below that level change no output in float32.
+    const double cut = peak * 1e-12;
+    int first = 0, last = num_bins_ - 1;
+    while (first < num_bins_ && row[first] <= cut) ++first;
+    while (last > first && row[last] <= cut) --last;
+    if (first >= num_bins_) {
+      throw ConfigError("filterbank band " + std::to_string(i) + " is empty (too many bands for fft_size " +
+                        std::to_string((num_bins_ - 1) * 2) + "?)");
+    }
+    first_.push_back(first);
+    last_.push_back(last);
+    offset_.push_back(weights_.size());
+    for (int k = first; k <= last; ++k) weights_.push_back(static_cast<float>(row[k]));
+  }
+}
+
+void Filterbank::Apply(const float* spectrum, float* bands) const {
+  for (int i = 0; i < num_bands_; ++i) {
+    const float* w = &weights_[offset_[i]];
+    const float* s = spectrum + first_[i];
+    const int n = last_[i] - first_[i] + 1;
+    float acc = 0.f;
+    for (int k = 0; k < n; ++k) acc += w[k] * s[k];
+    bands[i] = acc;
+  }
+}
+
+}  // namespace ascnet

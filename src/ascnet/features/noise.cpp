@@ -1,1 +1,180 @@
-// placeholder: being written
+#include "ascnet/features/noise.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "ascnet/core/error.h"
+
+namespace ascnet {
+
+std::pair<double, double> MinStatMh(int d) {
+  // Table 5 of Martin (2006): rows (D, M, H).
+  static const double kTable[][3] = {{1, 0, 0},        {2, .26, .15},    {5, .48, .48},    {8, .58, .78},
+                                     {10, .61, .98},   {15, .668, 1.55}, {20, .705, 2},    {30, .762, 2.3},
+                                     {40, .8, 2.52},   {60, .841, 3.1},  {80, .865, 3.38}, {120, .89, 4.15},
+                                     {140, .9, 4.35},  {160, .91, 4.25}, {180, .92, 3.9},  {220, .93, 4.1},
+                                     {260, .935, 4.7}, {300, .94, 5}};
+  const int rows = static_cast<int>(sizeof(kTable) / sizeof(kTable[0]));
+  int i = 0;
+  while (i < rows && !(d <= kTable[i][0])) ++i;
+  int j;
+  if (i == rows) {
+    i = rows - 1;
+    j = i;
+  } else {
+    j = i - 1;
+  }
+  if (d == kTable[i][0]) return {kTable[i][1], kTable[i][2]};
+  // MATLAB's v_estnoisem interpolates with row i-1 for qj even when j == i.
+  const double qj = std::sqrt(kTable[i - 1][0]);
+  const double qi = std::sqrt(kTable[i][0]);
+  const double q = std::sqrt(static_cast<double>(d));
+  const double h = kTable[i][2] + (q - qi) * (kTable[j][2] - kTable[i][2]) / (qj - qi);
+  const double m = kTable[i][1] + (qi * qj / q - qj) * (kTable[j][1] - kTable[i][1]) / (qi - qj);
+  return {m, h};
+}
+
+NoiseTracker::NoiseTracker(const NoiseOptions& opts, int num_bins, double tinc) : nrf_(num_bins) {
+  opts.Validate();
+  if (num_bins < 1) throw ConfigError("noise tracker: num_bins must be >= 1");
+  if (!(tinc > 0)) throw ConfigError("noise tracker: frame hop tinc must be > 0 seconds");
+  aca_ = std::exp(-tinc / opts.taca);
+  amax_ = std::exp(-tinc / opts.tamax);
+  aminh_ = std::exp(-tinc / opts.taminh);
+  bmax_ = std::exp(-tinc / opts.tbmax);
+  snrexp_ = -tinc / opts.tpfall;
+  nu_ = opts.nu;
+  nv_ = static_cast<int>(std::round(opts.td / (tinc * nu_)));
+  if (nv_ < 4) {
+    nv_ = 4;
+    nu_ = std::max(static_cast<int>(std::round(opts.td / (tinc * nv_))), 1);
+  }
+  const int nd = nu_ * nv_;
+  std::tie(md_, hd_) = MinStatMh(nd);
+  std::tie(mv_, hv_) = MinStatMh(nv_);
+  const double nsmdb[4] = {47, 31.4, 15.7, 4.1};
+  for (double db : nsmdb) nsms_.push_back(std::pow(10.0, db * nv_ * tinc / 10.0));
+  qeqimax_ = 1.0 / opts.qeqmin;
+  qeqimin_ = 1.0 / opts.qeqmax;
+  av_ = opts.av;
+  const size_t n = static_cast<size_t>(nrf_);
+  for (auto* v : {&p_, &sn2_, &pb_, &pb2_, &pminu_, &actmin_, &actminsub_, &yfloor_, &ah_, &qeqi_, &bmind_, &bminv_}) {
+    v->assign(n, 0.0);
+  }
+  actbuf_.assign(n * nu_, 0.0);
+  lminflag_.assign(n, 0);
+  kmod_.assign(n, 0);
+}
+
+void NoiseTracker::Process(const double* yin, double* x) {
+  const int K = nrf_;
+  const double inf = std::numeric_limits<double>::infinity();
+  // Floor against division by zero on digital silence (algorithms.md §1.1, practical notes).
+  double* y = yfloor_.data();
+  for (int k = 0; k < K; ++k) y[k] = std::max(yin[k], 1e-20);
+
+  if (!started_) {
+    for (int k = 0; k < K; ++k) {
+      p_[k] = y[k];
+      sn2_[k] = y[k];
+      pb_[k] = y[k];
+      pb2_[k] = y[k] * y[k];
+      pminu_[k] = y[k];
+      actmin_[k] = inf;
+      actminsub_[k] = inf;
+    }
+    std::fill(actbuf_.begin(), actbuf_.end(), inf);
+    std::fill(lminflag_.begin(), lminflag_.end(), 0);
+    ac_ = 1.0;
+    subwc_ = nv_;
+    ibuf_ = 0;
+    t_ = 0;
+    started_ = true;
+  }
+  ++t_;
+
+  double sum_p = 0, sum_y = 0, sum_sn2 = 0;
+  for (int k = 0; k < K; ++k) {
+    sum_p += p_[k];
+    sum_y += y[k];
+    sum_sn2 += sn2_[k];
+  }
+  const double r = sum_p / sum_y - 1.0;
+  const double acb = 1.0 / (1.0 + r * r);                                   // (9)
+  ac_ = aca_ * ac_ + (1.0 - aca_) * std::max(acb, aca_);                    // (10), acmax = aca
+  const double snr = sum_p / sum_sn2;
+  const double ahmin = std::min(aminh_, std::pow(snr, snrexp_));             // (12)
+  double sum_qeqi = 0;
+  for (int k = 0; k < K; ++k) {
+    const double d = p_[k] / sn2_[k] - 1.0;
+    const double ah = std::max(amax_ * ac_ / (1.0 + d * d), ahmin);          // (11), (12)
+    const double p = ah * p_[k] + (1.0 - ah) * y[k];                          // (3)
+    const double b = std::min(ah * ah, bmax_);
+    pb_[k] = b * pb_[k] + (1.0 - b) * p;                                      // (20)
+    pb2_[k] = b * pb2_[k] + (1.0 - b) * p * p;                                // (21)
+    p_[k] = p;
+    const double q = std::max(std::min((pb2_[k] - pb_[k] * pb_[k]) / (2.0 * sn2_[k] * sn2_[k]), qeqimax_),
+                              qeqimin_ / static_cast<double>(t_));            // (23)
+    qeqi_[k] = q;
+    sum_qeqi += q;
+  }
+  const double qiav = sum_qeqi / K;
+  const double bc = 1.0 + av_ * std::sqrt(qiav);
+  const int nd = nu_ * nv_;
+  for (int k = 0; k < K; ++k) {
+    const double iq = 1.0 / qeqi_[k];
+    const double bmind = 1.0 + 2.0 * (nd - 1) * (1.0 - md_) / (iq - 2.0 * md_);
+    const double bminv = 1.0 + 2.0 * (nv_ - 1) * (1.0 - mv_) / (iq - 2.0 * mv_);
+    const double cand = bc * p_[k] * bmind;
+    kmod_[k] = cand < actmin_[k];
+    if (kmod_[k]) {
+      actmin_[k] = cand;
+      actminsub_[k] = bc * p_[k] * bminv;
+    }
+  }
+  if (subwc_ > 1 && subwc_ < nv_) {
+    for (int k = 0; k < K; ++k) {
+      lminflag_[k] = lminflag_[k] | kmod_[k];
+      pminu_[k] = std::min(actminsub_[k], pminu_[k]);
+      sn2_[k] = pminu_[k];
+    }
+  } else if (subwc_ >= nv_) {
+    ibuf_ = 1 + (ibuf_ % nu_);  // 1-based ring index
+    double* row = &actbuf_[static_cast<size_t>(ibuf_ - 1) * K];
+    std::copy(actmin_.begin(), actmin_.end(), row);
+    const double qith[4] = {0.03, 0.05, 0.06, inf};
+    int i = 0;
+    while (i < 3 && !(qiav < qith[i])) ++i;
+    const double nsm = nsms_[i];
+    for (int k = 0; k < K; ++k) {
+      double m = inf;
+      for (int u = 0; u < nu_; ++u) m = std::min(m, actbuf_[static_cast<size_t>(u) * K + k]);
+      pminu_[k] = m;
+      const bool lmin = lminflag_[k] && !kmod_[k] && actminsub_[k] < nsm * m && actminsub_[k] > m;
+      if (lmin) {
+        pminu_[k] = actminsub_[k];
+        for (int u = 0; u < nu_; ++u) actbuf_[static_cast<size_t>(u) * K + k] = pminu_[k];
+      }
+      lminflag_[k] = 0;
+      actmin_[k] = inf;
+    }
+    subwc_ = 0;
+  }
+  ++subwc_;
+  std::copy(sn2_.begin(), sn2_.end(), x);
+}
+
+std::vector<double> EstimateNoise(const std::vector<double>& power, int frames, int bins, const NoiseOptions& opts,
+                                  double tinc) {
+  if (power.size() != static_cast<size_t>(frames) * bins) {
+    throw ConfigError("EstimateNoise: power has " + std::to_string(power.size()) + " values, expected frames*bins = " +
+                      std::to_string(static_cast<size_t>(frames) * bins));
+  }
+  NoiseTracker tracker(opts, bins, tinc);
+  std::vector<double> out(power.size());
+  for (int t = 0; t < frames; ++t) tracker.Process(&power[static_cast<size_t>(t) * bins], &out[static_cast<size_t>(t) * bins]);
+  return out;
+}
+
+}  // namespace ascnet
