@@ -52,6 +52,7 @@ class AudioReader {
   bool Read(std::vector<float>* out, int64_t block_frames = 65536);
 
  private:
+  friend std::vector<float> LoadAudio(const std::string& path, const AudioOptions& opts);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
