@@ -316,6 +316,39 @@ TEST_F(AudioTest, StreamingReaderMatchesLoadAudio) {
   }
 }
 
+TEST_F(AudioTest, StreamingLongFileInBoundedBlocks) {
+  // 10 minutes at 8 kHz, written in chunks; read back block by block.
+  const std::string p = Path("long10min.wav");
+  const int rate = 8000;
+  const int64_t frames = int64_t{rate} * 600;
+  {
+    SF_INFO info{};
+    info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16;
+    info.channels = 1;
+    info.samplerate = rate;
+    SNDFILE* f = sf_open(p.c_str(), SFM_WRITE, &info);
+    ASSERT_NE(f, nullptr);
+    std::vector<short> chunk(rate);
+    for (int64_t s = 0; s < frames; s += rate) {
+      for (int i = 0; i < rate; ++i) chunk[i] = static_cast<short>(8000 * std::sin(2 * kPi * 250 * i / rate));
+      ASSERT_EQ(sf_writef_short(f, chunk.data(), rate), rate);
+    }
+    sf_close(f);
+  }
+  AudioReader r(p);
+  EXPECT_EQ(r.info().frames, frames);
+  std::vector<float> b;
+  int64_t total = 0;
+  size_t max_block = 0;
+  while (r.Read(&b, 8192)) {
+    total += static_cast<int64_t>(b.size());
+    max_block = std::max(max_block, b.size());
+  }
+  EXPECT_NEAR(static_cast<double>(total), frames * 22050.0 / rate, 2.0);
+  // 8192 input frames give ~22579 output samples; nothing near the whole file is held.
+  EXPECT_LT(max_block, 8192u * 22050 / rate + 4096);
+}
+
 TEST_F(AudioTest, RealAmbienceFlac) {
   const fs::path root = "/work/shared/data/ambience/audio";
   if (!fs::is_directory(root)) GTEST_SKIP() << root << " absent";

@@ -242,8 +242,9 @@ struct AudioReader::Impl {
       throw ConfigError("AudioReader::Read: block_frames = " + std::to_string(block_frames) +
                         "; expected > 0");
     }
-    // Bound the block so the interleaved buffer stays modest for many-channel files.
-    block_frames = std::min<int64_t>(block_frames, int64_t{1} << 22);
+    // Bound the block so the interleaved buffer stays modest (<= 16 MiB) whatever the caller
+    // asks for and however many channels the file has.
+    block_frames = std::max<int64_t>(1, std::min<int64_t>(block_frames, (int64_t{1} << 22) / channels));
     const size_t start = out->size();
     while (out->size() == start && !finished) {
       const sf_count_t got = DecodeBlock(block_frames);
