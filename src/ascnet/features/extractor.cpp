@@ -29,15 +29,18 @@ struct FeatureExtractor::Impl {
   std::vector<float> pending;  // samples not yet consumed; pending[0] is sample `pending_start`
   int64_t pending_start = 0;
   int64_t samples_received = 0;
-  int64_t frames_done = 0;     // frames computed so far
+  int64_t frames_framed = 0;   // frames whose spectra are computed
+  int64_t frames_done = 0;     // frames whose log images are computed
   int64_t first_kept_frame = 0;
   std::deque<std::vector<float>> frame_images;  // per frame: [channels][bands] log values
   int64_t segments_emitted = 0;
   bool finished = false;
   std::vector<SegmentImages> ready;
 
-  // scratch
-  std::vector<float> power, spec, bandbuf;
+  // Spectra of up to kBatch frames wait here so the filterbank runs on a block of frames.
+  static constexpr int kBatch = 64;
+  int batch_count = 0;
+  std::vector<float> batch_power, batch_fg, batch_bands;
   std::vector<double> powerd, noised;
 
   explicit Impl(const FeatureConfig& c)
@@ -51,41 +54,52 @@ struct FeatureExtractor::Impl {
         channels(c.NumChannels()),
         seg_frames(c.segment.frames),
         seg_hop(c.segment.hop),
-        power(static_cast<size_t>(bins)),
-        spec(static_cast<size_t>(bins)),
-        bandbuf(static_cast<size_t>(bands)),
+        batch_power(static_cast<size_t>(kBatch) * bins),
+        batch_fg(static_cast<size_t>(kBatch) * bins),
+        batch_bands(static_cast<size_t>(kBatch) * c.filterbank.num_bands),
         powerd(static_cast<size_t>(bins)),
         noised(static_cast<size_t>(bins)) {}
 
-  void LogBands(const float* spectrum_power, float* out) {
-    const float* s = spectrum_power;
+  // Filterbank + log of `n` spectra (rows of `spectra`, modified in place for Gammatone),
+  // written into channel `channel` of the last `n` frame images.
+  void LogBands(float* spectra, int n, int channel) {
     if (magnitude) {
       const float scale = 1.0f / static_cast<float>(config.frame.fft_size);
-      for (int k = 0; k < bins; ++k) spec[k] = std::sqrt(spectrum_power[k]) * scale;
-      s = spec.data();
+      const size_t total = static_cast<size_t>(n) * bins;
+      for (size_t k = 0; k < total; ++k) spectra[k] = std::sqrt(spectra[k]) * scale;
     }
-    filterbank.Apply(s, bandbuf.data());
+    filterbank.ApplyBatch(spectra, n, batch_bands.data());
     const float floor = static_cast<float>(config.log_floor);
-    for (int i = 0; i < bands; ++i) out[i] = std::log(std::max(bandbuf[i], floor));
+    const size_t first = frame_images.size() - static_cast<size_t>(n);
+    for (int f = 0; f < n; ++f) {
+      float* out = frame_images[first + f].data() + static_cast<size_t>(channel) * bands;
+      const float* in = batch_bands.data() + static_cast<size_t>(f) * bands;
+      for (int i = 0; i < bands; ++i) out[i] = std::log(std::max(in[i], floor));
+    }
   }
 
-  // Computes frame `frames_done` from `frame` (frame_length samples, zero-padded as needed).
+  // Power spectrum (and background-subtracted spectrum) of one frame of frame_length samples.
   void ComputeFrame(const float* frame) {
-    stft.PowerSpectrum(frame, power.data());
-    std::vector<float> image(static_cast<size_t>(channels) * bands);
-    LogBands(power.data(), image.data());
+    float* power = batch_power.data() + static_cast<size_t>(batch_count) * bins;
+    stft.PowerSpectrum(frame, power);
     if (channels == 2) {
       for (int k = 0; k < bins; ++k) powerd[k] = power[k];
       noise.Process(powerd.data(), noised.data());
       const double a = config.noise.alpha, b = config.noise.beta;
-      for (int k = 0; k < bins; ++k) {
-        spec[k] = static_cast<float>(std::max(powerd[k] - a * noised[k], b * noised[k]));
-      }
-      std::vector<float> fg(spec);  // LogBands reuses `spec` as scratch
-      LogBands(fg.data(), image.data() + bands);
+      float* fg = batch_fg.data() + static_cast<size_t>(batch_count) * bins;
+      for (int k = 0; k < bins; ++k) fg[k] = static_cast<float>(std::max(powerd[k] - a * noised[k], b * noised[k]));
     }
-    frame_images.push_back(std::move(image));
-    ++frames_done;
+    ++frames_framed;
+    if (++batch_count == kBatch) Flush();
+  }
+
+  void Flush() {
+    if (batch_count == 0) return;
+    for (int f = 0; f < batch_count; ++f) frame_images.emplace_back(static_cast<size_t>(channels) * bands);
+    LogBands(batch_power.data(), batch_count, 0);
+    if (channels == 2) LogBands(batch_fg.data(), batch_count, 1);
+    frames_done += batch_count;
+    batch_count = 0;
     EmitReadySegments();
   }
 
@@ -122,12 +136,13 @@ struct FeatureExtractor::Impl {
   void ConsumeFullFrames() {
     const int W = config.frame.frame_length, H = config.frame.frame_shift;
     while (true) {
-      const int64_t fstart = frames_done * H;
+      const int64_t fstart = frames_framed * H;
       const int64_t off = fstart - pending_start;
       if (off + W > static_cast<int64_t>(pending.size())) break;
       ComputeFrame(pending.data() + off);
     }
-    const int64_t keep_from = frames_done * H - pending_start;
+    Flush();
+    const int64_t keep_from = frames_framed * H - pending_start;
     if (keep_from > 0) {
       const int64_t drop = std::min<int64_t>(keep_from, static_cast<int64_t>(pending.size()));
       pending.erase(pending.begin(), pending.begin() + drop);
@@ -169,14 +184,15 @@ void FeatureExtractor::InputFinished() {
   int64_t total = NumFrames(s.samples_received, s.config.frame);
   if (total < s.seg_frames) total = s.seg_frames;
   std::vector<float> frame(static_cast<size_t>(W));
-  while (s.frames_done < total) {
-    const int64_t off = s.frames_done * H - s.pending_start;
+  while (s.frames_framed < total) {
+    const int64_t off = s.frames_framed * H - s.pending_start;
     for (int i = 0; i < W; ++i) {
       const int64_t j = off + i;
       frame[i] = (j >= 0 && j < static_cast<int64_t>(s.pending.size())) ? s.pending[static_cast<size_t>(j)] : 0.f;
     }
     s.ComputeFrame(frame.data());
   }
+  s.Flush();
   s.pending.clear();
 }
 

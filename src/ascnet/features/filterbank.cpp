@@ -5,6 +5,7 @@
 #include <complex>
 
 #include "ascnet/core/error.h"
+#include "ascnet/core/simd.h"
 
 namespace ascnet {
 namespace {
@@ -127,15 +128,55 @@ Filterbank::Filterbank(const FrameOptions& frame, const FilterbankOptions& fb)
   }
 }
 
-void Filterbank::Apply(const float* spectrum, float* bands) const {
-  for (int i = 0; i < num_bands_; ++i) {
-    const float* w = &weights_[offset_[i]];
-    const float* s = spectrum + first_[i];
-    const int n = last_[i] - first_[i] + 1;
-    float acc = 0.f;
-    for (int k = 0; k < n; ++k) acc += w[k] * s[k];
-    bands[i] = acc;
+namespace {
+
+// bands[f][i] = sum_k w_i[k] * spectra[f][first_i + k], four frames at a time so each weight
+// row is read once per four frames.
+ASCNET_HOT_LOOP
+void ApplyRows(int num_bands, int num_bins, const float* weights, const size_t* offset, const int* first,
+               const int* last, const float* spectra, int64_t frames, float* out) {
+  int64_t f = 0;
+  for (; f + 4 <= frames; f += 4) {
+    const float* s0 = spectra + f * num_bins;
+    const float* s1 = s0 + num_bins;
+    const float* s2 = s1 + num_bins;
+    const float* s3 = s2 + num_bins;
+    for (int i = 0; i < num_bands; ++i) {
+      const float* w = weights + offset[i];
+      const int a = first[i], n = last[i] - first[i] + 1;
+      float acc0 = 0.f, acc1 = 0.f, acc2 = 0.f, acc3 = 0.f;
+#pragma omp simd reduction(+ : acc0, acc1, acc2, acc3)
+      for (int k = 0; k < n; ++k) {
+        acc0 += w[k] * s0[a + k];
+        acc1 += w[k] * s1[a + k];
+        acc2 += w[k] * s2[a + k];
+        acc3 += w[k] * s3[a + k];
+      }
+      out[(f + 0) * num_bands + i] = acc0;
+      out[(f + 1) * num_bands + i] = acc1;
+      out[(f + 2) * num_bands + i] = acc2;
+      out[(f + 3) * num_bands + i] = acc3;
+    }
+  }
+  for (; f < frames; ++f) {
+    const float* s = spectra + f * num_bins;
+    for (int i = 0; i < num_bands; ++i) {
+      const float* w = weights + offset[i];
+      const int a = first[i], n = last[i] - first[i] + 1;
+      float acc = 0.f;
+#pragma omp simd reduction(+ : acc)
+      for (int k = 0; k < n; ++k) acc += w[k] * s[a + k];
+      out[f * num_bands + i] = acc;
+    }
   }
 }
 
+}  // namespace
+
+void Filterbank::Apply(const float* spectrum, float* bands) const { ApplyBatch(spectrum, 1, bands); }
+
+void Filterbank::ApplyBatch(const float* spectra, int64_t frames, float* bands) const {
+  ApplyRows(num_bands_, num_bins_, weights_.data(), offset_.data(), first_.data(), last_.data(), spectra, frames,
+            bands);
+}
 }  // namespace ascnet

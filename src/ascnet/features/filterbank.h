@@ -1,6 +1,7 @@
 // Mel (Slaney, librosa-compatible) and ERB Gammatone (Ellis fft2gammatonemx) filterbanks.
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "ascnet/features/options.h"
@@ -30,6 +31,8 @@ class Filterbank {
   int num_bins() const { return num_bins_; }
   /// spectrum[num_bins] -> bands[num_bands]
   void Apply(const float* spectrum, float* bands) const;
+  /// spectra[frames][num_bins] -> bands[frames][num_bands]
+  void ApplyBatch(const float* spectra, int64_t frames, float* bands) const;
   const std::vector<double>& dense() const { return dense_; }
 
  private:

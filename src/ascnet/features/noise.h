@@ -2,6 +2,7 @@
 // v_estnoisem (algorithms.md §1.1). Causal, stateful, one frame at a time.
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "ascnet/features/options.h"
@@ -37,9 +38,9 @@ class NoiseTracker {
   double ac_ = 1.0;
   int subwc_ = 0, ibuf_ = 0;
   std::vector<double> p_, sn2_, pb_, pb2_, pminu_, actmin_, actminsub_, actbuf_;
-  std::vector<char> lminflag_;
-  std::vector<double> yfloor_, ah_, qeqi_, bmind_, bminv_;
-  std::vector<char> kmod_;
+  std::vector<int64_t> lminflag_;
+  std::vector<double> yfloor_, qeqi_;  // scratch
+  std::vector<int64_t> kmod_;
 };
 
 /// Whole-signal convenience: power [frames x bins] (row-major) -> noise PSD, same shape.
