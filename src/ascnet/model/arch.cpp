@@ -1,0 +1,260 @@
+#include "ascnet/model/arch.h"
+
+#include <cmath>
+#include <iomanip>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "ascnet/core/error.h"
+
+namespace ascnet {
+namespace {
+
+[[noreturn]] void Bad(const std::string& field, const std::string& expected, const std::string& got) {
+  throw ConfigError("invalid architecture option " + field + " = " + got + " (expected " + expected + ")");
+}
+template <typename T>
+std::string Str(const T& v) {
+  std::ostringstream os;
+  os << v;
+  return os.str();
+}
+std::string Str(const std::vector<int>& v) {
+  std::ostringstream os;
+  os << "[";
+  for (size_t i = 0; i < v.size(); ++i) os << (i ? ", " : "") << v[i];
+  os << "]";
+  return os.str();
+}
+std::string ShapeStr(const std::vector<int64_t>& v) {
+  std::ostringstream os;
+  os << "[";
+  for (size_t i = 0; i < v.size(); ++i) os << (i ? ", " : "") << v[i];
+  os << "]";
+  return os.str();
+}
+bool IsProb(double p) { return std::isfinite(p) && p >= 0.0 && p < 1.0; }
+
+}  // namespace
+
+int ArchConfig::BandsAfterConv() const {
+  int m = bands;
+  for (size_t i = 0; i < filters.size(); ++i) m /= (pool > 0 ? pool : 1);
+  return m;
+}
+
+void ArchConfig::Validate() const {
+  if (arch != "attcrnn" && arch != "cnn") Bad("arch", "\"attcrnn\" or \"cnn\"", "\"" + arch + "\"");
+  if (channels < 1 || channels > 64) Bad("channels", "1..64", Str(channels));
+  if (filters.empty() || filters.size() > 8) Bad("filters", "1..8 conv layers", Str(filters));
+  for (int f : filters) {
+    if (f < 1 || f > 4096) Bad("filters", "each 1..4096", Str(filters));
+  }
+  if (kernels.size() != filters.size()) {
+    Bad("kernels", Str(filters.size()) + " sizes (one per entry of filters)", Str(kernels));
+  }
+  for (int k : kernels) {
+    if (k < 1 || k > 15) Bad("kernels", "each 1..15", Str(kernels));
+  }
+  if (pool < 1 || pool > 16) Bad("pool", "1..16", Str(pool));
+  int64_t reduction = 1;
+  for (size_t i = 0; i < filters.size(); ++i) reduction *= pool;
+  if (bands < 1 || bands > 4096 || bands % reduction != 0) {
+    Bad("bands", "a positive multiple of pool^layers = " + Str(reduction) + ", at most 4096", Str(bands));
+  }
+  if (frames < 1 || frames > 100000) Bad("frames", "1..100000", Str(frames));
+  if (!IsProb(conv_dropout)) Bad("conv_dropout", "a probability in [0, 1)", Str(conv_dropout));
+  if (!(std::isfinite(batchnorm_eps) && batchnorm_eps > 0)) Bad("batchnorm_eps", "> 0", Str(batchnorm_eps));
+  if (!(std::isfinite(batchnorm_momentum) && batchnorm_momentum >= 0 && batchnorm_momentum <= 1)) {
+    Bad("batchnorm_momentum", "0..1", Str(batchnorm_momentum));
+  }
+  if (hidden < 1 || hidden > 4096) Bad("hidden", "1..4096", Str(hidden));
+  if (rnn_layers < 1 || rnn_layers > 8) Bad("rnn_layers", "1..8", Str(rnn_layers));
+  if (!IsProb(rnn_dropout)) Bad("rnn_dropout", "a probability in [0, 1)", Str(rnn_dropout));
+  if (attention < 1 || attention > 4096) Bad("attention", "1..4096", Str(attention));
+  if (classes < 2 || classes > 100000) Bad("classes", "2..100000", Str(classes));
+}
+
+std::string ArchConfig::ToString() const {
+  std::ostringstream os;
+  os << "ArchConfig(arch=" << arch << ", input=[" << channels << ", " << bands << " bands, " << frames
+     << " frames], classes=" << classes << ")\n"
+     << "  conv block: filters=" << Str(filters) << ", kernels=" << Str(kernels) << " (SAME), pool=" << pool
+     << "x1 (frequency), dropout=" << conv_dropout << ", batchnorm eps=" << batchnorm_eps
+     << " momentum=" << batchnorm_momentum;
+  if (IsAttCrnn()) {
+    os << "\n  recurrent: " << rnn_layers << " x bidirectional GRU, hidden=" << hidden
+       << ", dropout=" << rnn_dropout << " (input of each layer and output of the stack)\n"
+       << "  attention: size=" << attention << ", scale=" << ScaleName(attention_scale);
+  } else {
+    os << "\n  pooling: global max over frequency and time";
+  }
+  return os.str();
+}
+
+std::string ArchConfig::ScaleName(AttentionScale s) {
+  switch (s) {
+    case AttentionScale::kNone: return "none";
+    case AttentionScale::kMean1: return "mean1";
+    case AttentionScale::kLearned: return "learned";
+  }
+  return "none";
+}
+
+ArchConfig::AttentionScale ArchConfig::ParseScale(const std::string& s) {
+  if (s == "none") return AttentionScale::kNone;
+  if (s == "mean1") return AttentionScale::kMean1;
+  if (s == "learned") return AttentionScale::kLearned;
+  Bad("attention_scale", "\"none\", \"mean1\" or \"learned\"", "\"" + s + "\"");
+}
+
+ArchConfig ArchConfig::Preset(const std::string& name, int classes) {
+  ArchConfig c;
+  c.arch = name;
+  c.classes = classes;
+  c.Validate();
+  return c;
+}
+
+void to_json(nlohmann::json& j, const ArchConfig& c) {
+  j = nlohmann::json{{"arch", c.arch},
+                     {"channels", c.channels},
+                     {"bands", c.bands},
+                     {"frames", c.frames},
+                     {"filters", c.filters},
+                     {"kernels", c.kernels},
+                     {"pool", c.pool},
+                     {"conv_dropout", c.conv_dropout},
+                     {"batchnorm_eps", c.batchnorm_eps},
+                     {"batchnorm_momentum", c.batchnorm_momentum},
+                     {"hidden", c.hidden},
+                     {"rnn_layers", c.rnn_layers},
+                     {"rnn_dropout", c.rnn_dropout},
+                     {"attention", c.attention},
+                     {"attention_scale", ArchConfig::ScaleName(c.attention_scale)},
+                     {"classes", c.classes}};
+}
+
+namespace {
+template <typename T>
+void Get(const nlohmann::json& j, const char* key, T& out) {
+  if (!j.is_object()) throw ConfigError("architecture config: expected a JSON object");
+  auto it = j.find(key);
+  if (it == j.end()) throw ConfigError(std::string("architecture config: missing field ") + key);
+  try {
+    out = it->template get<T>();
+  } catch (const nlohmann::json::exception& e) {
+    throw ConfigError(std::string("architecture config: field ") + key + " has the wrong type (" + e.what() + ")");
+  }
+}
+}  // namespace
+
+void from_json(const nlohmann::json& j, ArchConfig& c) {
+  ArchConfig r;
+  std::string scale;
+  Get(j, "arch", r.arch);
+  Get(j, "channels", r.channels);
+  Get(j, "bands", r.bands);
+  Get(j, "frames", r.frames);
+  Get(j, "filters", r.filters);
+  Get(j, "kernels", r.kernels);
+  Get(j, "pool", r.pool);
+  Get(j, "conv_dropout", r.conv_dropout);
+  Get(j, "batchnorm_eps", r.batchnorm_eps);
+  Get(j, "batchnorm_momentum", r.batchnorm_momentum);
+  Get(j, "hidden", r.hidden);
+  Get(j, "rnn_layers", r.rnn_layers);
+  Get(j, "rnn_dropout", r.rnn_dropout);
+  Get(j, "attention", r.attention);
+  Get(j, "attention_scale", scale);
+  r.attention_scale = ArchConfig::ParseScale(scale);
+  Get(j, "classes", r.classes);
+  c = r;
+}
+
+std::vector<LayerInfo> DescribeLayers(const ArchConfig& c) {
+  c.Validate();
+  std::vector<LayerInfo> rows;
+  int64_t ch = c.channels, m = c.bands, t = c.frames;
+  rows.push_back({"input", "segments", {1, ch, m, t}, 0});
+  for (int i = 0; i < c.NumConvLayers(); ++i) {
+    const int64_t k = c.kernels[i], f = c.filters[i];
+    const std::string n = std::to_string(i + 1);
+    rows.push_back({"conv.conv" + n,
+                    "Conv2d " + std::to_string(ch) + "->" + std::to_string(f) + " " + std::to_string(k) + "x" +
+                        std::to_string(k) + " SAME (pad " + std::to_string((k - 1) / 2) + "/" +
+                        std::to_string(k - 1 - (k - 1) / 2) + "), ReLU",
+                    {1, f, m, t},
+                    ch * f * k * k + f});
+    rows.push_back({"conv.bn" + n, "BatchNorm2d", {1, f, m, t}, 2 * f});
+    m /= c.pool;
+    rows.push_back({"conv.pool" + n,
+                    "MaxPool " + std::to_string(c.pool) + "x1 (frequency), Dropout " + Str(c.conv_dropout),
+                    {1, f, m, t},
+                    0});
+    ch = f;
+  }
+  if (c.IsAttCrnn()) {
+    const int64_t feat = ch * m, h = c.hidden, a = c.attention;
+    rows.push_back({"rnn.reshape", "to T vectors of size F", {1, t, feat}, 0});
+    int64_t in = feat;
+    for (int l = 0; l < c.rnn_layers; ++l) {
+      const int64_t per_dir = 3 * h * (in + h) + 6 * h;
+      rows.push_back({"rnn.gru" + std::to_string(l + 1),
+                      "Dropout " + Str(c.rnn_dropout) + ", bidirectional GRU " + std::to_string(in) + "->2x" +
+                          std::to_string(h),
+                      {1, t, 2 * h},
+                      2 * per_dir});
+      in = 2 * h;
+    }
+    rows.push_back({"rnn.dropout_out", "Dropout " + Str(c.rnn_dropout), {1, t, 2 * h}, 0});
+    rows.push_back({"proj", "Linear 2H->2H: Z = W[h_f, h_b] + b", {1, t, 2 * h}, 2 * h * 2 * h + 2 * h});
+    rows.push_back({"attention.temporal",
+                    "a_tem = softmax_t(v_t' tanh(W_t z_t + b_t)), W_t 2H->" + std::to_string(a),
+                    {1, t},
+                    2 * h * a + a + a});
+    rows.push_back({"attention.spatial",
+                    "a_spa = softmax_s(v_s' tanh(W_s z~_s + b_s)), W_s T->" + std::to_string(a),
+                    {1, 2 * h},
+                    t * a + a + a});
+    rows.push_back({"attention.pool",
+                    "x_s = sum_t tanh(" + std::string(c.attention_scale == ArchConfig::AttentionScale::kNone
+                                                          ? ""
+                                                          : (c.attention_scale == ArchConfig::AttentionScale::kMean1
+                                                                 ? "2HT * "
+                                                                 : "scale * ")) +
+                        "a_spa_s a_tem_t Z_st)",
+                    {1, 2 * h},
+                    c.attention_scale == ArchConfig::AttentionScale::kLearned ? 1 : 0});
+    rows.push_back({"classifier", "Linear 2H->C (logits)", {1, c.classes}, 2 * h * c.classes + c.classes});
+  } else {
+    rows.push_back({"global_max", "max over frequency and time", {1, ch}, 0});
+    rows.push_back({"classifier", "Linear " + std::to_string(ch) + "->C (logits)", {1, c.classes},
+                    ch * c.classes + c.classes});
+  }
+  return rows;
+}
+
+int64_t CountParameters(const ArchConfig& c) {
+  int64_t n = 0;
+  for (const auto& r : DescribeLayers(c)) n += r.parameters;
+  return n;
+}
+
+std::string FormatArchitecture(const ArchConfig& c) {
+  const auto rows = DescribeLayers(c);
+  std::ostringstream os;
+  os << std::left << std::setw(20) << "layer" << std::setw(22) << "output shape" << std::right << std::setw(10)
+     << "params" << "  description\n";
+  int64_t total = 0;
+  for (const auto& r : rows) {
+    os << std::left << std::setw(20) << r.name << std::setw(22) << ShapeStr(r.out_shape) << std::right
+       << std::setw(10) << r.parameters << "  " << r.description << "\n";
+    total += r.parameters;
+  }
+  os << "parameters: " << total << "\n";
+  return os.str();
+}
+
+}  // namespace ascnet

@@ -1,0 +1,479 @@
+#include "ascnet/model/bundle.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <torch/utils.h>
+
+#include "ascnet/core/fs.h"
+
+namespace ascnet {
+namespace {
+
+using nlohmann::json;
+
+constexpr char kTagHead[5] = "HEAD";
+constexpr char kTagTens[5] = "TENS";
+constexpr uint32_t kNumSections = 2;
+constexpr const char* kFormatName = "ascnet-model-bundle";
+
+[[noreturn]] void Fail(const std::string& name, const std::string& part, const std::string& problem) {
+  throw BundleError(WithPath(name, part + ": " + problem));
+}
+
+template <typename T>
+std::string Str(const T& v) {
+  std::ostringstream os;
+  os << v;
+  return os.str();
+}
+
+std::string ShapeStr(const std::vector<int64_t>& v) {
+  std::ostringstream os;
+  os << "[";
+  for (size_t i = 0; i < v.size(); ++i) os << (i ? ", " : "") << v[i];
+  os << "]";
+  return os.str();
+}
+
+std::string Hex(uint32_t v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%08x", v);
+  return buf;
+}
+
+bool HostIsLittleEndian() {
+  const uint16_t one = 1;
+  unsigned char c;
+  std::memcpy(&c, &one, 1);
+  return c == 1;
+}
+
+uint32_t Crc32(const char* data, size_t n) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  while (n > 0) {  // zlib takes uInt lengths
+    const uInt chunk = static_cast<uInt>(std::min<size_t>(n, 1u << 30));
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(data), chunk);
+    data += chunk;
+    n -= chunk;
+  }
+  return static_cast<uint32_t>(crc);
+}
+
+void PutU32(std::string& out, uint32_t v) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+void PutU64(std::string& out, uint64_t v) {
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+void PutSection(std::string& out, const char* tag, const std::string& payload) {
+  out.append(tag, 4);
+  PutU64(out, payload.size());
+  PutU32(out, Crc32(payload.data(), payload.size()));
+  out.append(payload);
+}
+
+/// Bounds-checked little-endian reader over a bundle image.
+class Reader {
+ public:
+  Reader(const std::string& bytes, const std::string& name) : s_(bytes), name_(name) {}
+  size_t pos() const { return pos_; }
+  size_t remaining() const { return s_.size() - pos_; }
+  void Need(size_t n, const std::string& part, const std::string& what) const {
+    if (remaining() < n) {
+      Fail(name_, part,
+           "truncated: file ends at byte " + Str(s_.size()) + ", " + Str(n) + " bytes needed at byte " + Str(pos_) +
+               " for " + what);
+    }
+  }
+  std::string Bytes(size_t n, const std::string& part, const std::string& what) {
+    Need(n, part, what);
+    std::string r = s_.substr(pos_, n);
+    pos_ += n;
+    return r;
+  }
+  uint64_t Uint(int nbytes, const std::string& part, const std::string& what) {
+    Need(nbytes, part, what);
+    uint64_t v = 0;
+    for (int i = 0; i < nbytes; ++i) v |= static_cast<uint64_t>(static_cast<unsigned char>(s_[pos_ + i])) << (8 * i);
+    pos_ += nbytes;
+    return v;
+  }
+
+ private:
+  const std::string& s_;
+  const std::string& name_;
+  size_t pos_ = 0;
+};
+
+std::string Printable(const std::string& s) {
+  std::string r = "\"";
+  for (unsigned char c : s) {
+    if (c >= 32 && c < 127 && c != '"' && c != '\\') {
+      r.push_back(static_cast<char>(c));
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      r += buf;
+    }
+  }
+  return r + "\"";
+}
+
+/// Reads one section with the expected tag; returns its payload.
+std::string ReadSection(Reader& r, const char* tag, int index, const std::string& name) {
+  const std::string part = "section " + Str(index) + " (" + tag + ")";
+  const std::string got = r.Bytes(4, part, "the section tag");
+  if (got != std::string(tag, 4)) Fail(name, part, "tag is " + Printable(got) + ", expected \"" + tag + "\"");
+  const uint64_t len = r.Uint(8, part, "the section length");
+  const uint32_t stored = static_cast<uint32_t>(r.Uint(4, part, "the section CRC-32"));
+  if (len > r.remaining()) {
+    Fail(name, part,
+         "truncated: the section length says " + Str(len) + " bytes but only " + Str(r.remaining()) + " remain");
+  }
+  std::string payload = r.Bytes(static_cast<size_t>(len), part, "the section payload");
+  const uint32_t computed = Crc32(payload.data(), payload.size());
+  if (computed != stored) {
+    Fail(name, part,
+         "CRC-32 mismatch (stored " + Hex(stored) + ", computed " + Hex(computed) + "): the file is corrupted");
+  }
+  return payload;
+}
+
+const char* DtypeName(torch::ScalarType t) {
+  switch (t) {
+    case torch::kFloat: return "float32";
+    case torch::kLong: return "int64";
+    default: return nullptr;
+  }
+}
+
+const json& Field(const json& obj, const char* key, const std::string& name, const std::string& part) {
+  if (!obj.is_object()) Fail(name, part, "expected a JSON object");
+  auto it = obj.find(key);
+  if (it == obj.end()) Fail(name, part, std::string("missing field \"") + key + "\"");
+  return *it;
+}
+
+template <typename T>
+T Get(const json& obj, const char* key, const std::string& name, const std::string& part) {
+  const json& v = Field(obj, key, name, part);
+  try {
+    return v.get<T>();
+  } catch (const json::exception& e) {
+    Fail(name, part, std::string("field \"") + key + "\" has the wrong type: " + e.what());
+  }
+}
+
+json NormalisationToJson(const Normalisation& n) {
+  return json{{"channels", n.channels}, {"bands", n.bands}, {"mean", n.mean}, {"std", n.std}};
+}
+
+struct Decoded {
+  ModelBundle bundle;
+  uint32_t version = 0;
+  uint64_t header_bytes = 0, tensor_bytes = 0;
+};
+
+Decoded Decode(const std::string& bytes, const std::string& name) {
+  if (!HostIsLittleEndian()) Fail(name, "container", "big-endian hosts are not supported");
+  Decoded d;
+  Reader r(bytes, name);
+  // Fixed header.
+  const std::string magic = r.Bytes(8, "magic", "the 8-byte magic \"ASCNETB1\"");
+  if (magic != std::string(kBundleMagic, 8)) {
+    Fail(name, "magic", "found " + Printable(magic) + ", expected \"" + std::string(kBundleMagic) +
+                            "\" (not an ascnet model bundle)");
+  }
+  d.version = static_cast<uint32_t>(r.Uint(4, "version", "the format version"));
+  if (d.version != kBundleVersion) {
+    Fail(name, "version",
+         "unsupported format version " + Str(d.version) + " (this build reads version " + Str(kBundleVersion) + ")");
+  }
+  const uint32_t count = static_cast<uint32_t>(r.Uint(4, "container", "the section count"));
+  if (count != kNumSections) Fail(name, "container", "section count is " + Str(count) + ", expected 2");
+  const std::string head_text = ReadSection(r, kTagHead, 1, name);
+  const std::string tens = ReadSection(r, kTagTens, 2, name);
+  if (r.remaining() != 0) Fail(name, "container", Str(r.remaining()) + " unexpected bytes after the last section");
+  d.header_bytes = head_text.size();
+  d.tensor_bytes = tens.size();
+
+  // JSON header.
+  json head;
+  try {
+    head = json::parse(head_text);
+  } catch (const json::exception& e) {
+    Fail(name, "header", std::string("invalid JSON: ") + e.what());
+  }
+  if (!head.is_object()) Fail(name, "header", "expected a JSON object");
+  const std::string format = Get<std::string>(head, "format", name, "header");
+  if (format != kFormatName) Fail(name, "header", "format is \"" + format + "\", expected \"" + kFormatName + "\"");
+
+  ModelBundle& b = d.bundle;
+  try {
+    from_json(Field(head, "arch", name, "header"), b.arch);
+    b.arch.Validate();
+  } catch (const BundleError&) {
+    throw;
+  } catch (const Error& e) {
+    Fail(name, "header.arch", e.what());
+  }
+  try {
+    from_json(Field(head, "features", name, "header"), b.features);
+    b.features.Validate();
+  } catch (const BundleError&) {
+    throw;
+  } catch (const Error& e) {
+    Fail(name, "header.features", e.what());
+  }
+  b.labels = Get<std::vector<std::string>>(head, "labels", name, "header");
+  const json& nj = Field(head, "normalisation", name, "header");
+  b.normalisation.channels = Get<int>(nj, "channels", name, "header.normalisation");
+  b.normalisation.bands = Get<int>(nj, "bands", name, "header.normalisation");
+  b.normalisation.mean = Get<std::vector<float>>(nj, "mean", name, "header.normalisation");
+  b.normalisation.std = Get<std::vector<float>>(nj, "std", name, "header.normalisation");
+  b.calibration = Field(head, "calibration", name, "header");
+  if (!b.calibration.is_null() && !b.calibration.is_object()) {
+    Fail(name, "header.calibration", "expected a JSON object or null");
+  }
+  if (head.contains("metadata")) b.metadata = head["metadata"];
+
+  // Tensors: build the network the arch describes, then fill it from the directory.
+  torch::NoGradGuard no_grad;
+  try {
+    b.net = MakeNetwork(b.arch);
+  } catch (const c10::Error& e) {
+    Fail(name, "header.arch", std::string("cannot build the network: ") + e.what_without_backtrace());
+  }
+  auto expected = NamedTensors(*b.net);
+  std::map<std::string, torch::Tensor> by_name(expected.begin(), expected.end());
+  std::set<std::string> seen;
+  const json& dir = Field(head, "tensors", name, "header");
+  if (!dir.is_array()) Fail(name, "header.tensors", "expected a JSON array");
+  uint64_t next_offset = 0;
+  for (const json& e : dir) {
+    const std::string tname = Get<std::string>(e, "name", name, "header.tensors");
+    const std::string part = "tensor " + tname;
+    auto it = by_name.find(tname);
+    if (it == by_name.end()) {
+      Fail(name, part, "not a tensor of the " + b.arch.arch + " network described by header.arch");
+    }
+    if (!seen.insert(tname).second) Fail(name, part, "listed twice");
+    torch::Tensor& dst = it->second;
+    const std::string dtype = Get<std::string>(e, "dtype", name, part);
+    const char* want_dtype = DtypeName(dst.scalar_type());
+    if (want_dtype == nullptr || dtype != want_dtype) {
+      Fail(name, part, "dtype is \"" + dtype + "\", expected \"" + (want_dtype ? want_dtype : "?") + "\"");
+    }
+    const auto shape = Get<std::vector<int64_t>>(e, "shape", name, part);
+    if (shape != dst.sizes().vec()) {
+      Fail(name, part,
+           "shape " + ShapeStr(shape) + " does not match the architecture (expected " + ShapeStr(dst.sizes().vec()) +
+               ")");
+    }
+    const uint64_t offset = Get<uint64_t>(e, "offset", name, part);
+    const uint64_t nbytes = Get<uint64_t>(e, "bytes", name, part);
+    const uint64_t want_bytes = static_cast<uint64_t>(dst.numel()) * dst.element_size();
+    if (nbytes != want_bytes) Fail(name, part, "size is " + Str(nbytes) + " bytes, expected " + Str(want_bytes));
+    if (offset != next_offset) {
+      Fail(name, part, "data offset is " + Str(offset) + ", expected " + Str(next_offset) + " (tensors are contiguous)");
+    }
+    if (offset + nbytes > tens.size()) {
+      Fail(name, part,
+           "data [" + Str(offset) + ", " + Str(offset + nbytes) + ") lies beyond the tensor section (" +
+               Str(tens.size()) + " bytes)");
+    }
+    next_offset = offset + nbytes;
+    TORCH_CHECK(dst.is_contiguous() && dst.device().is_cpu(), "bundle: fresh network tensors must be contiguous CPU");
+    std::memcpy(dst.data_ptr(), tens.data() + offset, nbytes);
+    if (dst.scalar_type() == torch::kFloat && !torch::isfinite(dst).all().item<bool>()) {
+      Fail(name, part, "contains NaN or infinite values");
+    }
+  }
+  for (const auto& [tname, t] : expected) {
+    if (!seen.count(tname)) Fail(name, "tensor " + tname, "missing from header.tensors (the network needs it)");
+  }
+  if (next_offset != tens.size()) {
+    Fail(name, "section 2 (TENS)",
+         Str(tens.size() - next_offset) + " bytes not covered by header.tensors (expected " + Str(next_offset) +
+             " bytes in all)");
+  }
+  b.net->eval();
+  b.Validate(name);
+  return d;
+}
+
+}  // namespace
+
+Normalisation Normalisation::Identity(int channels, int bands) {
+  Normalisation n;
+  n.channels = channels;
+  n.bands = bands;
+  n.mean.assign(static_cast<size_t>(channels) * bands, 0.0f);
+  n.std.assign(static_cast<size_t>(channels) * bands, 1.0f);
+  return n;
+}
+
+void Normalisation::Validate() const {
+  if (channels < 1 || bands < 1) {
+    throw ConfigError("normalisation: channels and bands must be >= 1 (got " + Str(channels) + " x " + Str(bands) +
+                      ")");
+  }
+  const size_t n = static_cast<size_t>(channels) * bands;
+  if (mean.size() != n) {
+    throw ConfigError("normalisation: mean has " + Str(mean.size()) + " values, expected channels x bands = " + Str(n));
+  }
+  if (std.size() != n) {
+    throw ConfigError("normalisation: std has " + Str(std.size()) + " values, expected channels x bands = " + Str(n));
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (!std::isfinite(mean[i])) throw ConfigError("normalisation: mean[" + Str(i) + "] is not finite");
+    if (!(std::isfinite(std[i]) && std[i] > 0)) {
+      throw ConfigError("normalisation: std[" + Str(i) + "] = " + Str(std[i]) + " (expected finite and > 0)");
+    }
+  }
+}
+
+std::string Normalisation::Summary() const {
+  std::ostringstream os;
+  os << "[" << channels << " channels x " << bands << " bands]";
+  if (!mean.empty() && !std.empty()) {
+    const auto [mlo, mhi] = std::minmax_element(mean.begin(), mean.end());
+    const auto [slo, shi] = std::minmax_element(std.begin(), std.end());
+    os << ", mean in [" << *mlo << ", " << *mhi << "], std in [" << *slo << ", " << *shi << "]";
+  }
+  return os.str();
+}
+
+void ModelBundle::Validate(const std::string& name) const {
+  try {
+    arch.Validate();
+  } catch (const ConfigError& e) {
+    Fail(name, "arch", e.what());
+  }
+  try {
+    features.Validate();
+  } catch (const ConfigError& e) {
+    Fail(name, "features", e.what());
+  }
+  if (features.NumChannels() != arch.channels) {
+    Fail(name, "features", "images have " + Str(features.NumChannels()) + " channels, the network expects " +
+                               Str(arch.channels) + " (arch.channels)");
+  }
+  if (features.filterbank.num_bands != arch.bands) {
+    Fail(name, "features", "filterbank.num_bands is " + Str(features.filterbank.num_bands) +
+                               ", the network expects " + Str(arch.bands) + " (arch.bands)");
+  }
+  if (features.segment.frames != arch.frames) {
+    Fail(name, "features", "segment.frames is " + Str(features.segment.frames) + ", the network expects " +
+                               Str(arch.frames) + " (arch.frames)");
+  }
+  if (static_cast<int64_t>(labels.size()) != arch.classes) {
+    Fail(name, "labels", Str(labels.size()) + " labels, expected " + Str(arch.classes) + " (arch.classes)");
+  }
+  std::set<std::string> uniq;
+  for (size_t i = 0; i < labels.size(); ++i) {
+    if (labels[i].empty()) Fail(name, "labels", "label " + Str(i) + " is empty");
+    if (!uniq.insert(labels[i]).second) Fail(name, "labels", "label \"" + labels[i] + "\" appears twice");
+  }
+  if (normalisation.channels != arch.channels || normalisation.bands != arch.bands) {
+    Fail(name, "normalisation",
+         "statistics are for [" + Str(normalisation.channels) + " x " + Str(normalisation.bands) + "], expected [" +
+             Str(arch.channels) + " x " + Str(arch.bands) + "] (arch.channels x arch.bands)");
+  }
+  try {
+    normalisation.Validate();
+  } catch (const ConfigError& e) {
+    Fail(name, "normalisation", e.what());
+  }
+  if (!calibration.is_null() && !calibration.is_object()) Fail(name, "calibration", "expected a JSON object or null");
+  if (!net) Fail(name, "net", "no network");
+  if (json(net->arch()) != json(arch)) {
+    Fail(name, "net", "the network was built for a different architecture than the bundle's arch");
+  }
+}
+
+ModelBundle MakeBundle(const ArchConfig& arch, const FeatureConfig& features, std::vector<std::string> labels) {
+  ModelBundle b;
+  b.arch = arch;
+  b.features = features;
+  if (labels.empty()) {
+    for (int c = 0; c < arch.classes; ++c) labels.push_back("class" + std::to_string(c));
+  }
+  b.labels = std::move(labels);
+  b.normalisation = Normalisation::Identity(arch.channels, arch.bands);
+  b.net = MakeNetwork(arch);
+  b.Validate();
+  return b;
+}
+
+std::string EncodeBundle(const ModelBundle& b) {
+  b.Validate();
+  if (!HostIsLittleEndian()) throw BundleError("model bundle: big-endian hosts are not supported");
+  json head;
+  head["format"] = kFormatName;
+  head["arch"] = b.arch;
+  head["features"] = b.features;
+  head["labels"] = b.labels;
+  head["normalisation"] = NormalisationToJson(b.normalisation);
+  head["calibration"] = b.HasCalibration() ? b.calibration : json(nullptr);
+  head["metadata"] = b.metadata;
+  std::string data;
+  json dir = json::array();
+  for (const auto& [tname, t] : NamedTensors(*b.net)) {
+    const torch::Tensor c = t.detach().to(torch::kCPU).contiguous();
+    const char* dtype = DtypeName(c.scalar_type());
+    if (dtype == nullptr) throw BundleError("model bundle: tensor " + tname + " has an unsupported dtype");
+    const uint64_t nbytes = static_cast<uint64_t>(c.numel()) * c.element_size();
+    dir.push_back(json{{"name", tname}, {"dtype", dtype}, {"shape", c.sizes().vec()}, {"offset", data.size()},
+                       {"bytes", nbytes}});
+    data.append(static_cast<const char*>(c.data_ptr()), nbytes);
+  }
+  head["tensors"] = dir;
+  const std::string head_text = head.dump(1);
+  std::string out(kBundleMagic, 8);
+  PutU32(out, kBundleVersion);
+  PutU32(out, kNumSections);
+  PutSection(out, kTagHead, head_text);
+  PutSection(out, kTagTens, data);
+  return out;
+}
+
+void SaveBundle(const std::string& path, const ModelBundle& b) {
+  const std::string bytes = EncodeBundle(b);
+  WriteFileAtomically(path, [&](std::ostream& os) { os.write(bytes.data(), static_cast<std::streamsize>(bytes.size())); });
+}
+
+ModelBundle DecodeBundle(const std::string& bytes, const std::string& name) { return Decode(bytes, name).bundle; }
+
+ModelBundle LoadBundle(const std::string& path, torch::Device device) {
+  ModelBundle b = DecodeBundle(ReadFile(path), path);
+  b.net->to(device);
+  return b;
+}
+
+BundleSummary InspectBundle(const std::string& path) {
+  Decoded d = Decode(ReadFile(path), path);
+  BundleSummary s;
+  s.version = d.version;
+  s.arch = d.bundle.arch;
+  s.features = d.bundle.features;
+  s.labels = d.bundle.labels;
+  s.normalisation = d.bundle.normalisation;
+  s.calibration = d.bundle.HasCalibration() ? d.bundle.calibration : json(nullptr);
+  s.metadata = d.bundle.metadata;
+  s.header_bytes = d.header_bytes;
+  s.tensor_bytes = d.tensor_bytes;
+  s.parameters = d.bundle.net->NumParameters();
+  return s;
+}
+
+}  // namespace ascnet

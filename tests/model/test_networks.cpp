@@ -1,0 +1,309 @@
+// Networks: exact parameter counts, shapes through every stage, attention properties,
+// train/eval behaviour, gradient flow.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <torch/nn/functional.h>
+
+#include "ascnet/core/error.h"
+#include "ascnet/model/arch.h"
+#include "ascnet/model/networks.h"
+
+namespace ascnet {
+namespace {
+
+torch::Tensor RandomInput(int64_t b, const ArchConfig& a = ArchConfig()) {
+  return torch::randn({b, a.channels, a.bands, a.frames});
+}
+
+TEST(Arch, DefaultsArePaper) {
+  ArchConfig a;
+  EXPECT_EQ(a.arch, "attcrnn");
+  EXPECT_EQ(a.channels, 2);
+  EXPECT_EQ(a.bands, 64);
+  EXPECT_EQ(a.frames, 80);
+  EXPECT_EQ(a.filters, (std::vector<int>{64, 128, 256}));
+  EXPECT_EQ(a.kernels, (std::vector<int>{5, 3, 2}));
+  EXPECT_EQ(a.hidden, 128);
+  EXPECT_EQ(a.attention, 64);
+  EXPECT_EQ(a.attention_scale, ArchConfig::AttentionScale::kNone);
+  EXPECT_EQ(a.SequenceFeatureSize(), 256);
+  EXPECT_NO_THROW(a.Validate());
+}
+
+TEST(Arch, ParameterCountsFromConfig) {
+  EXPECT_EQ(CountParameters(ArchConfig::Preset("attcrnn", 19)), 894675);
+  EXPECT_EQ(CountParameters(ArchConfig::Preset("cnn", 19)), 214227);
+}
+
+TEST(Networks, ParameterCountsExact) {
+  auto att = MakeNetwork(ArchConfig::Preset("attcrnn", 19));
+  auto cnn = MakeNetwork(ArchConfig::Preset("cnn", 19));
+  EXPECT_EQ(att->NumParameters(), 894675);
+  EXPECT_EQ(cnn->NumParameters(), 214227);
+}
+
+TEST(Networks, DescribedCountsMatchBuiltNetworksForOtherSizes) {
+  for (const char* name : {"attcrnn", "cnn"}) {
+    for (auto scale : {ArchConfig::AttentionScale::kNone, ArchConfig::AttentionScale::kLearned}) {
+      ArchConfig a = ArchConfig::Preset(name, 10);
+      a.bands = 128;
+      a.frames = 40;
+      a.hidden = 32;
+      a.filters = {8, 16, 24};
+      a.kernels = {3, 4, 2};
+      a.rnn_layers = 3;
+      a.attention = 16;
+      a.attention_scale = scale;
+      auto net = MakeNetwork(a);
+      EXPECT_EQ(net->NumParameters(), CountParameters(a)) << name;
+      net->eval();
+      auto out = net->forward(RandomInput(3, a));
+      EXPECT_EQ(out.logits.sizes(), (std::vector<int64_t>{3, 10}));
+      EXPECT_EQ(out.pooled.size(1), a.PooledSize());
+    }
+  }
+}
+
+TEST(Arch, LearnedScaleAddsOneParameter) {
+  ArchConfig a;
+  a.attention_scale = ArchConfig::AttentionScale::kLearned;
+  EXPECT_EQ(MakeNetwork(a)->NumParameters(), 894676);
+  a.attention_scale = ArchConfig::AttentionScale::kMean1;
+  EXPECT_EQ(MakeNetwork(a)->NumParameters(), 894675);
+}
+
+TEST(Arch, ValidateNamesField) {
+  auto expect_field = [](ArchConfig a, const std::string& field) {
+    try {
+      a.Validate();
+      FAIL() << "no error for " << field;
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find(field), std::string::npos) << e.what();
+    }
+  };
+  ArchConfig a;
+  a.arch = "rnn";
+  expect_field(a, "arch");
+  a = ArchConfig();
+  a.bands = 60;
+  expect_field(a, "bands");
+  a = ArchConfig();
+  a.kernels = {5, 3};
+  expect_field(a, "kernels");
+  a = ArchConfig();
+  a.conv_dropout = 1.0;
+  expect_field(a, "conv_dropout");
+  a = ArchConfig();
+  a.classes = 1;
+  expect_field(a, "classes");
+  a = ArchConfig();
+  a.hidden = 0;
+  expect_field(a, "hidden");
+  EXPECT_THROW(ArchConfig::ParseScale("big"), ConfigError);
+}
+
+TEST(Arch, JsonRoundTripAndMissingField) {
+  ArchConfig a = ArchConfig::Preset("cnn", 7);
+  a.attention_scale = ArchConfig::AttentionScale::kMean1;
+  nlohmann::json j = a;
+  ArchConfig b = j.get<ArchConfig>();
+  EXPECT_EQ(nlohmann::json(b), j);
+  j.erase("hidden");
+  try {
+    j.get<ArchConfig>();
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("hidden"), std::string::npos);
+  }
+  EXPECT_NE(a.ToString().find("cnn"), std::string::npos);
+}
+
+TEST(Arch, DescribeShapes) {
+  const auto rows = DescribeLayers(ArchConfig());
+  ASSERT_FALSE(rows.empty());
+  EXPECT_EQ(rows.front().out_shape, (std::vector<int64_t>{1, 2, 64, 80}));
+  EXPECT_EQ(rows.back().out_shape, (std::vector<int64_t>{1, 19}));
+  const std::string text = FormatArchitecture(ArchConfig());
+  EXPECT_NE(text.find("parameters: 894675"), std::string::npos) << text;
+}
+
+TEST(ConvBlock, ShapesThroughEveryLayer) {
+  ArchConfig a;
+  ConvBlock block(a);
+  block->eval();
+  auto x = RandomInput(3);
+  const std::vector<std::vector<int64_t>> want = {{3, 64, 16, 80}, {3, 128, 4, 80}, {3, 256, 1, 80}};
+  torch::Tensor h = x;
+  namespace F = torch::nn::functional;
+  for (size_t i = 0; i < 3; ++i) {
+    const int k = a.kernels[i];
+    if (k % 2 == 0) h = F::pad(h, F::PadFuncOptions({0, 1, 0, 1}));
+    h = block->convs()[i]->forward(h);
+    EXPECT_EQ(h.size(2), a.bands / (i == 0 ? 1 : (i == 1 ? 4 : 16))) << "SAME padding keeps M at layer " << i;
+    EXPECT_EQ(h.size(3), 80) << "SAME padding keeps T at layer " << i;
+    h = block->bns()[i]->forward(torch::relu(h));
+    h = F::max_pool2d(h, F::MaxPool2dFuncOptions({4, 1}).stride({4, 1}));
+    EXPECT_EQ(h.sizes().vec(), want[i]);
+  }
+  EXPECT_TRUE(torch::allclose(h, block->forward(x)));
+}
+
+TEST(ConvBlock, EvenKernelPadsAfterOnly) {
+  // A 2x2 kernel of ones on a 1-channel delta at the last row/column: with pad 0 before and
+  // 1 after, output[m][t] = x[m][t] + x[m+1][t] + x[m][t+1] + x[m+1][t+1].
+  ArchConfig a;
+  a.channels = 1;
+  a.bands = 4;
+  a.frames = 3;
+  a.filters = {1};
+  a.kernels = {2};
+  a.pool = 1;
+  ConvBlock block(a);
+  block->eval();
+  torch::NoGradGuard ng;
+  block->convs()[0]->weight.fill_(1.0);
+  block->convs()[0]->bias.zero_();
+  auto x = torch::zeros({1, 1, 4, 3});
+  x[0][0][3][2] = 1.0;  // bottom-right corner
+  x[0][0][0][0] = 2.0;  // top-left corner
+  auto y = torch::relu(block->convs()[0]->forward(
+      torch::nn::functional::pad(x, torch::nn::functional::PadFuncOptions({0, 1, 0, 1}))));
+  EXPECT_EQ(y.sizes(), x.sizes());
+  EXPECT_FLOAT_EQ(y[0][0][3][2].item<float>(), 1.0f);  // only itself (padding after)
+  EXPECT_FLOAT_EQ(y[0][0][2][1].item<float>(), 1.0f);  // sees (3,2) as its after-neighbour
+  EXPECT_FLOAT_EQ(y[0][0][0][0].item<float>(), 2.0f);
+  EXPECT_FLOAT_EQ(y[0][0][1][1].item<float>(), 0.0f);  // would see (0,0) only with padding before
+}
+
+TEST(AttCrnn, ShapesAndAttentionProperties) {
+  torch::manual_seed(1);
+  AttCrnn net(ArchConfig{});
+  net->eval();
+  torch::NoGradGuard ng;
+  auto x = RandomInput(4) * 3.0;
+  auto c = net->conv->forward(x);
+  EXPECT_EQ(c.sizes().vec(), (std::vector<int64_t>{4, 256, 1, 80}));
+  auto seq = c.permute({0, 3, 1, 2}).reshape({4, 80, -1});
+  auto z = net->Recurrent(seq);
+  EXPECT_EQ(z.sizes().vec(), (std::vector<int64_t>{4, 80, 256}));
+  auto out = net->forward(x);
+  EXPECT_EQ(out.logits.sizes().vec(), (std::vector<int64_t>{4, 19}));
+  EXPECT_EQ(out.pooled.sizes().vec(), (std::vector<int64_t>{4, 256}));
+  EXPECT_EQ(out.a_spa.sizes().vec(), (std::vector<int64_t>{4, 256}));
+  EXPECT_EQ(out.a_tem.sizes().vec(), (std::vector<int64_t>{4, 80}));
+  EXPECT_GE(out.a_spa.min().item<float>(), 0.0f);
+  EXPECT_GE(out.a_tem.min().item<float>(), 0.0f);
+  EXPECT_TRUE(torch::allclose(out.a_spa.sum(1), torch::ones({4}), 1e-5, 1e-5));
+  EXPECT_TRUE(torch::allclose(out.a_tem.sum(1), torch::ones({4}), 1e-5, 1e-5));
+  EXPECT_LE(out.pooled.abs().max().item<float>(), 80.0f);
+  // x_s = sum_t tanh(a_spa_s a_tem_t Z_st), recomputed by hand.
+  auto zs = z.transpose(1, 2);
+  auto x_ref = torch::tanh(out.a_spa.unsqueeze(2) * out.a_tem.unsqueeze(1) * zs).sum(2);
+  EXPECT_TRUE(torch::allclose(out.pooled, x_ref, 1e-5, 1e-6));
+  // Temporal attention by hand for one sample.
+  auto e = net->temporal_v->forward(torch::tanh(net->temporal_w->forward(z[0]))).squeeze(-1);
+  EXPECT_TRUE(torch::allclose(out.a_tem[0], torch::softmax(e, 0), 1e-5, 1e-7));
+  EXPECT_TRUE(torch::allclose(out.logits, net->classifier->forward(out.pooled)));
+}
+
+TEST(AttCrnn, PooledBoundedByTWithMeanOneScale) {
+  ArchConfig a;
+  a.attention_scale = ArchConfig::AttentionScale::kMean1;
+  AttCrnn net(a);
+  net->eval();
+  torch::NoGradGuard ng;
+  // Push Z large so tanh saturates: |x_s| <= T must still hold.
+  {
+    auto p = net->proj->weight;
+    p.mul_(50.0);
+  }
+  auto out = net->forward(RandomInput(3) * 10);
+  EXPECT_LE(out.pooled.abs().max().item<float>(), 80.0f);
+  EXPECT_GT(out.pooled.abs().max().item<float>(), 1.0f);  // the scale made A * Z non-negligible
+}
+
+TEST(Cnn, ShapesAndGlobalMax) {
+  Cnn net(ArchConfig::Preset("cnn", 19));
+  net->eval();
+  torch::NoGradGuard ng;
+  auto x = RandomInput(5);
+  auto out = net->forward(x);
+  EXPECT_EQ(out.logits.sizes().vec(), (std::vector<int64_t>{5, 19}));
+  EXPECT_EQ(out.pooled.sizes().vec(), (std::vector<int64_t>{5, 256}));
+  EXPECT_FALSE(out.a_spa.defined());
+  auto c = net->conv->forward(x);
+  EXPECT_TRUE(torch::equal(out.pooled, std::get<0>(c.reshape({5, 256, -1}).max(2))));
+}
+
+TEST(Networks, RejectWrongInputShape) {
+  for (const char* name : {"attcrnn", "cnn"}) {
+    auto net = MakeNetwork(ArchConfig::Preset(name));
+    EXPECT_THROW(net->forward(torch::randn({2, 1, 64, 80})), c10::Error);
+    EXPECT_THROW(net->forward(torch::randn({2, 2, 64, 81})), c10::Error);
+    EXPECT_THROW(net->forward(torch::randn({2, 64, 80})), c10::Error);
+  }
+}
+
+TEST(Networks, TrainVersusEval) {
+  for (const char* name : {"attcrnn", "cnn"}) {
+    torch::manual_seed(3);
+    auto net = MakeNetwork(ArchConfig::Preset(name));
+    auto x = RandomInput(8);
+    torch::NoGradGuard ng;
+    // Eval: deterministic, uses running statistics (a single sample gives the same answer
+    // alone or within a batch).
+    net->eval();
+    auto e1 = net->forward(x).logits;
+    auto e2 = net->forward(x).logits;
+    EXPECT_TRUE(torch::equal(e1, e2)) << name;
+    auto single = net->forward(x.slice(0, 0, 1)).logits;
+    EXPECT_TRUE(torch::allclose(single, e1.slice(0, 0, 1), 1e-4, 1e-5)) << name;
+    // Train: dropout active -> two passes differ; batch norm uses batch statistics ->
+    // differs from eval and updates the running statistics.
+    net->train();
+    auto bn = std::dynamic_pointer_cast<torch::nn::Module>(net)->named_buffers()["conv.bn1.running_mean"].clone();
+    auto t1 = net->forward(x).logits;
+    auto t2 = net->forward(x).logits;
+    EXPECT_FALSE(torch::allclose(t1, t2)) << name << ": dropout should make train passes differ";
+    EXPECT_FALSE(torch::allclose(t1, e1)) << name;
+    auto bn_after = net->named_buffers()["conv.bn1.running_mean"];
+    EXPECT_FALSE(torch::equal(bn, bn_after)) << name << ": running statistics must update in train mode";
+    // Batch statistics: with dropout off (p = 0) train mode still depends on the batch.
+    ArchConfig a = ArchConfig::Preset(name);
+    a.conv_dropout = 0.0;
+    a.rnn_dropout = 0.0;
+    auto nd = MakeNetwork(a);
+    nd->train();
+    auto full = nd->forward(x).logits;
+    auto half = nd->forward(x.slice(0, 0, 4)).logits;
+    EXPECT_FALSE(torch::allclose(full.slice(0, 0, 4), half, 1e-4, 1e-5)) << name;
+    nd->eval();
+    EXPECT_TRUE(torch::allclose(nd->forward(x).logits.slice(0, 0, 4), nd->forward(x.slice(0, 0, 4)).logits, 1e-4,
+                                1e-5));
+  }
+}
+
+TEST(Networks, GradientsReachEveryParameter) {
+  for (const char* name : {"attcrnn", "cnn"}) {
+    for (auto scale : {ArchConfig::AttentionScale::kNone, ArchConfig::AttentionScale::kLearned}) {
+      torch::manual_seed(5);
+      ArchConfig a = ArchConfig::Preset(name);
+      a.attention_scale = scale;
+      auto net = MakeNetwork(a);
+      net->train();
+      auto out = net->forward(RandomInput(6));
+      auto target = torch::randint(0, 19, {6}, torch::kLong);
+      auto loss = torch::nn::functional::cross_entropy(out.logits, target);
+      loss.backward();
+      for (const auto& p : net->named_parameters()) {
+        ASSERT_TRUE(p.value().grad().defined()) << name << " " << p.key();
+        EXPECT_GT(p.value().grad().abs().sum().item<double>(), 0.0) << name << " " << p.key();
+      }
+      if (!a.IsAttCrnn()) break;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ascnet
