@@ -12,3 +12,8 @@ endif()
 if(ASCNET_BUILD_BENCH)
   find_package(benchmark REQUIRED)
 endif()
+# LibTorch (Debian's libtorch-dev 1.13 CPU here; an official LibTorch 2.x with CUDA works
+# too: pass -DCMAKE_PREFIX_PATH=/path/to/libtorch). Found at the top level so that its
+# imported targets are visible to every directory (apps, tests, bench).
+find_package(Torch REQUIRED)
+find_package(ZLIB REQUIRED)

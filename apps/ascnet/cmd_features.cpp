@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "ascnet/audio/decode.h"
+#include "ascnet/core/error.h"
 #include "ascnet/core/npy.h"
 #include "ascnet/features/extractor.h"
 #include "ascnet/features/filterbank.h"
