@@ -2,7 +2,6 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
-#include <regex>
 #include <set>
 
 #include "ascnet/data/detail.h"
@@ -183,13 +182,20 @@ void LoadTut(Dataset& ds, const std::string& path, const DatasetOptions& o) {
                     "files listing each fold's audio files)");
     p.ThrowIfAny(ds.spec);
   }
-  const std::regex train_re("fold([0-9]+)_train\\.(txt|csv)");
-  std::vector<std::pair<long, std::string>> folds;  // (k, ext)
+  std::vector<std::pair<long, std::string>> folds;  // (k, ext) of every fold{k}_train.{txt,csv}
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(setup, ec)) {
-    std::smatch m;
     const std::string name = e.path().filename().string();
-    if (std::regex_match(name, m, train_re)) folds.emplace_back(std::stol(m[1].str()), m[2].str());
+    for (const std::string ext : {"txt", "csv"}) {
+      const std::string suffix = "_train." + ext;
+      long k = 0;
+      if (name.size() > 4 + suffix.size() && name.compare(0, 4, "fold") == 0 &&
+          name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0 &&
+          name.find_first_not_of("0123456789", 4) == name.size() - suffix.size() &&
+          ParseInt(name.substr(4, name.size() - 4 - suffix.size()), &k)) {
+        folds.emplace_back(k, ext);
+      }
+    }
   }
   std::sort(folds.begin(), folds.end());
   if (folds.empty()) {
