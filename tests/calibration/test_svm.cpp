@@ -1,6 +1,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <sstream>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
@@ -151,6 +156,54 @@ TEST(LinearSvm, DeterministicForSameSeed) {
   b.Train(x, y, 4, LinearSvmOptions{});
   EXPECT_EQ(a.weights().data, b.weights().data);
   EXPECT_EQ(a.intercepts(), b.intercepts());
+}
+
+// liblinear through LinearSvm vs scikit-learn's LinearSVC (also liblinear, same problem:
+// squared hinge, dual, C, intercept_scaling = bias) on a tight tolerance.
+TEST(LinearSvm, MatchesScikitLearnLinearSVC) {
+  if (std::system("/usr/bin/python3 -c 'import sklearn' >/dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "/usr/bin/python3 cannot import sklearn";
+  }
+  std::mt19937_64 rng(1);
+  std::normal_distribution<double> noise(0, 1);
+  DoubleMatrix x(60, 3);
+  std::vector<int> y;
+  const std::string path = std::string(ASCNET_BINARY_DIR) + "/test_calibration_svm.txt";
+  {
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    for (int i = 0; i < 60; ++i) {
+      y.push_back(i % 3);
+      for (int j = 0; j < 3; ++j) {
+        x(i, j) = 0.5 * noise(rng) + (j == i % 3 ? 1.0 : 0.0);
+        std::fprintf(f, "%.17g ", x(i, j));
+      }
+      std::fprintf(f, "%d\n", y.back());
+    }
+    std::fclose(f);
+  }
+  LinearSvmOptions o;
+  o.eps = 1e-8;
+  LinearSvm svm;
+  svm.Train(x, y, 3, o);
+  const DoubleMatrix d = svm.DecisionValues(x);
+  const std::string cmd =
+      "/usr/bin/python3 -c \"import sys, numpy as np; from sklearn.svm import LinearSVC\n"
+      "a = np.loadtxt(sys.argv[1]); X, t = a[:, :3], a[:, 3].astype(int)\n"
+      "m = LinearSVC(C=0.1, loss='squared_hinge', dual=True, tol=1e-8, max_iter=1000000, intercept_scaling=1).fit(X, t)\n"
+      "print(' '.join(repr(float(v)) for v in m.decision_function(X).ravel()))\" " + path;
+  std::string text;
+  if (FILE* pipe = popen(cmd.c_str(), "r")) {
+    char buf[4096];
+    while (fgets(buf, sizeof(buf), pipe)) text += buf;
+    pclose(pipe);
+  }
+  std::remove(path.c_str());
+  std::istringstream is(text);
+  std::vector<double> ref;
+  for (double v; is >> v;) ref.push_back(v);
+  ASSERT_EQ(ref.size(), d.data.size()) << "sklearn run failed: " << text;
+  for (size_t i = 0; i < ref.size(); ++i) EXPECT_NEAR(d.data[i], ref[i], 1e-5) << i;
 }
 
 }  // namespace
