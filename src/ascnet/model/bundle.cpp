@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include <torch/utils.h>
 
@@ -246,6 +247,8 @@ Decoded Decode(const std::string& bytes, const std::string& name) {
   }
   if (head.contains("metadata")) b.metadata = head["metadata"];
 
+  b.ValidateHeader(name);  // labels, normalisation, features vs arch, before any tensor
+
   // Tensors: build the network the arch describes, then fill it from the directory.
   torch::NoGradGuard no_grad;
   try {
@@ -258,7 +261,7 @@ Decoded Decode(const std::string& bytes, const std::string& name) {
   std::set<std::string> seen;
   const json& dir = Field(head, "tensors", name, "header");
   if (!dir.is_array()) Fail(name, "header.tensors", "expected a JSON array");
-  uint64_t next_offset = 0;
+  std::vector<std::tuple<uint64_t, uint64_t, std::string>> ranges;  // [begin, end), name
   for (const json& e : dir) {
     const std::string tname = Get<std::string>(e, "name", name, "header.tensors");
     const std::string part = "tensor " + tname;
@@ -283,15 +286,12 @@ Decoded Decode(const std::string& bytes, const std::string& name) {
     const uint64_t nbytes = Get<uint64_t>(e, "bytes", name, part);
     const uint64_t want_bytes = static_cast<uint64_t>(dst.numel()) * dst.element_size();
     if (nbytes != want_bytes) Fail(name, part, "size is " + Str(nbytes) + " bytes, expected " + Str(want_bytes));
-    if (offset != next_offset) {
-      Fail(name, part, "data offset is " + Str(offset) + ", expected " + Str(next_offset) + " (tensors are contiguous)");
-    }
-    if (offset + nbytes > tens.size()) {
+    if (offset > tens.size() || nbytes > tens.size() - offset) {
       Fail(name, part,
            "data [" + Str(offset) + ", " + Str(offset + nbytes) + ") lies beyond the tensor section (" +
                Str(tens.size()) + " bytes)");
     }
-    next_offset = offset + nbytes;
+    ranges.emplace_back(offset, offset + nbytes, tname);
     TORCH_CHECK(dst.is_contiguous() && dst.device().is_cpu(), "bundle: fresh network tensors must be contiguous CPU");
     std::memcpy(dst.data_ptr(), tens.data() + offset, nbytes);
     if (dst.scalar_type() == torch::kFloat && !torch::isfinite(dst).all().item<bool>()) {
@@ -301,9 +301,20 @@ Decoded Decode(const std::string& bytes, const std::string& name) {
   for (const auto& [tname, t] : expected) {
     if (!seen.count(tname)) Fail(name, "tensor " + tname, "missing from header.tensors (the network needs it)");
   }
-  if (next_offset != tens.size()) {
+  // The tensors must tile the section exactly: no overlaps, no unaccounted bytes.
+  std::sort(ranges.begin(), ranges.end());
+  uint64_t covered = 0;
+  for (const auto& [begin, end, tname] : ranges) {
+    if (begin != covered) {
+      Fail(name, "tensor " + tname,
+           "data offset is " + Str(begin) + ", expected " + Str(covered) +
+               (begin < covered ? " (overlaps the previous tensor)" : " (gap before it)"));
+    }
+    covered = end;
+  }
+  if (covered != tens.size()) {
     Fail(name, "section 2 (TENS)",
-         Str(tens.size() - next_offset) + " bytes not covered by header.tensors (expected " + Str(next_offset) +
+         Str(tens.size() - covered) + " bytes not covered by header.tensors (expected " + Str(covered) +
              " bytes in all)");
   }
   b.net->eval();
@@ -354,6 +365,14 @@ std::string Normalisation::Summary() const {
 }
 
 void ModelBundle::Validate(const std::string& name) const {
+  ValidateHeader(name);
+  if (!net) Fail(name, "net", "no network");
+  if (json(net->arch()) != json(arch)) {
+    Fail(name, "net", "the network was built for a different architecture than the bundle's arch");
+  }
+}
+
+void ModelBundle::ValidateHeader(const std::string& name) const {
   try {
     arch.Validate();
   } catch (const ConfigError& e) {
@@ -395,10 +414,6 @@ void ModelBundle::Validate(const std::string& name) const {
     Fail(name, "normalisation", e.what());
   }
   if (!calibration.is_null() && !calibration.is_object()) Fail(name, "calibration", "expected a JSON object or null");
-  if (!net) Fail(name, "net", "no network");
-  if (json(net->arch()) != json(arch)) {
-    Fail(name, "net", "the network was built for a different architecture than the bundle's arch");
-  }
 }
 
 ModelBundle MakeBundle(const ArchConfig& arch, const FeatureConfig& features, std::vector<std::string> labels) {

@@ -37,6 +37,8 @@ struct ModelBundle {
   /// Checks the parts against each other (labels vs classes, normalisation and features vs
   /// the input shape, net vs arch); throws BundleError naming the part.
   void Validate(const std::string& name = "") const;
+  /// Validate() without the network (arch, features, labels, normalisation, calibration).
+  void ValidateHeader(const std::string& name = "") const;
 };
 
 /// A fresh bundle: network `arch` with new weights, identity normalisation, labels
