@@ -1,0 +1,492 @@
+#include "ascnet/data/feature_cache.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+#include <unordered_map>
+
+#include <nlohmann/json.hpp>
+
+#include "ascnet/audio/decode.h"
+#include "ascnet/core/error.h"
+#include "ascnet/core/fs.h"
+#include "ascnet/core/progress.h"
+#include "ascnet/features/extractor.h"
+
+namespace ascnet {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr char kPackMagic[8] = {'A', 'S', 'C', 'P', 'A', 'C', 'K', '1'};
+constexpr char kItemMagic[8] = {'A', 'S', 'C', 'S', 'E', 'G', 'S', '1'};
+constexpr uint32_t kVersion = 1;
+
+uint64_t Fnv1a(const std::string& s, uint64_t h = 1469598103934665603ull) {
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+std::string Hex(uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+uint32_t Crc(const void* data, size_t n) {
+  uLong c = crc32(0L, Z_NULL, 0);
+  const auto* p = static_cast<const Bytef*>(data);
+  while (n > 0) {  // zlib takes uInt lengths
+    const uInt chunk = static_cast<uInt>(std::min<size_t>(n, 1u << 30));
+    c = crc32(c, p, chunk);
+    p += chunk;
+    n -= chunk;
+  }
+  return static_cast<uint32_t>(c);
+}
+
+// Identity of a source file's content as far as the cache is concerned.
+struct Stamp {
+  int64_t size = -1;
+  int64_t mtime_ns = 0;
+  bool operator==(const Stamp& o) const { return size == o.size && mtime_ns == o.mtime_ns; }
+};
+
+Stamp StampOf(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return {};
+  return {static_cast<int64_t>(st.st_size), static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
+}
+
+// One item's extraction result, as stored in an item file and described in the pack index.
+struct ItemRecord {
+  std::string path;
+  Stamp stamp;
+  int64_t segments = 0;
+  std::vector<double> starts;
+  std::string error;   // non-empty: the item failed (0 segments)
+  uint32_t crc = 0;    // CRC-32 of the float data
+  int64_t offset = 0;  // pack: first segment index
+};
+
+json RecordJson(const ItemRecord& r) {
+  json j = {{"path", r.path}, {"size", r.stamp.size}, {"mtime_ns", r.stamp.mtime_ns},
+            {"segments", r.segments}, {"starts", r.starts}, {"crc", r.crc}, {"first", r.offset}};
+  if (!r.error.empty()) j["error"] = r.error;
+  return j;
+}
+
+ItemRecord RecordFromJson(const json& j) {
+  ItemRecord r;
+  r.path = j.at("path").get<std::string>();
+  r.stamp.size = j.at("size").get<int64_t>();
+  r.stamp.mtime_ns = j.at("mtime_ns").get<int64_t>();
+  r.segments = j.at("segments").get<int64_t>();
+  r.starts = j.at("starts").get<std::vector<double>>();
+  r.crc = j.at("crc").get<uint32_t>();
+  r.offset = j.at("first").get<int64_t>();
+  if (j.contains("error")) r.error = j.at("error").get<std::string>();
+  if (r.segments < 0 || r.offset < 0 || r.starts.size() != static_cast<size_t>(r.segments)) {
+    throw FormatError("inconsistent index record for " + r.path);
+  }
+  return r;
+}
+
+// Item file: magic | u32 version | u32 header length | JSON header (record) | float data.
+void WriteItemFile(const std::string& path, const ItemRecord& rec, const float* data, int64_t floats) {
+  const std::string header = RecordJson(rec).dump();
+  WriteFileAtomically(path, [&](std::ostream& os) {
+    os.write(kItemMagic, 8);
+    const uint32_t v = kVersion, hl = static_cast<uint32_t>(header.size());
+    os.write(reinterpret_cast<const char*>(&v), 4);
+    os.write(reinterpret_cast<const char*>(&hl), 4);
+    os.write(header.data(), static_cast<std::streamsize>(header.size()));
+    os.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(floats * sizeof(float)));
+  });
+}
+
+// Reads an item file; returns false (never throws) if it is missing, truncated or corrupted.
+bool ReadItemFile(const std::string& path, int64_t seg_floats, ItemRecord* rec, std::vector<float>* data) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  char magic[8];
+  uint32_t v = 0, hl = 0;
+  if (!in.read(magic, 8) || std::memcmp(magic, kItemMagic, 8) != 0) return false;
+  if (!in.read(reinterpret_cast<char*>(&v), 4) || v != kVersion) return false;
+  if (!in.read(reinterpret_cast<char*>(&hl), 4) || hl > (64u << 20)) return false;
+  std::string header(hl, '\0');
+  if (!in.read(header.data(), hl)) return false;
+  try {
+    *rec = RecordFromJson(json::parse(header));
+  } catch (const std::exception&) {
+    return false;
+  }
+  if (rec->segments > (int64_t{1} << 32) / std::max<int64_t>(seg_floats, 1)) return false;
+  data->resize(static_cast<size_t>(rec->segments * seg_floats));
+  if (!data->empty() && !in.read(reinterpret_cast<char*>(data->data()), static_cast<std::streamsize>(data->size() * 4))) {
+    return false;
+  }
+  if (in.peek() != std::char_traits<char>::eof()) return false;  // trailing garbage
+  return Crc(data->data(), data->size() * sizeof(float)) == rec->crc;
+}
+
+// Pack: 64-byte header | float data (64-aligned) | JSON index.
+struct PackHeader {
+  char magic[8];
+  uint32_t version;
+  uint32_t index_crc;
+  uint64_t data_offset;
+  uint64_t data_bytes;
+  uint64_t index_offset;
+  uint64_t index_bytes;
+  uint32_t header_crc;  // of the bytes before this field
+  uint32_t reserved[3];
+};
+static_assert(sizeof(PackHeader) == 64, "pack header is 64 bytes");
+
+// A read-only memory mapping of a pack.
+struct Mapping {
+  void* map = nullptr;
+  size_t bytes = 0;
+  const float* data = nullptr;
+  Mapping() = default;
+  Mapping(const Mapping&) = delete;
+  Mapping& operator=(const Mapping&) = delete;
+  ~Mapping() { Reset(); }
+  void Reset() {
+    if (map) ::munmap(map, bytes);
+    map = nullptr;
+    bytes = 0;
+    data = nullptr;
+  }
+};
+
+}  // namespace
+
+void CacheOptions::Validate() const {
+  if (root.empty()) throw ConfigError("cache option root is empty (expected a folder path)");
+  if (threads < 0 || threads > 1024) throw ConfigError("cache option threads = " + std::to_string(threads) + " (expected 0..1024)");
+}
+
+std::string CacheOptions::ToString() const {
+  std::ostringstream os;
+  os << "CacheOptions(root=" << root << ", threads=" << (threads ? std::to_string(threads) : "all cores")
+     << ", verify=" << (verify ? "yes" : "no") << ")";
+  return os.str();
+}
+
+std::string FeatureConfigHash(const FeatureConfig& config) { return Hex(Fnv1a(json(config).dump())); }
+
+struct FeatureCache::Impl {
+  FeatureConfig config;
+  std::string pack_path;
+  std::vector<int64_t> shape;  // C, M, T
+  int64_t seg_floats = 0;
+  std::vector<ItemRecord> items;            // dataset order
+  std::vector<int> segment_item;            // per segment
+  std::vector<double> segment_starts;       // per segment
+  int64_t num_segments = 0;
+  std::vector<CacheFailure> failures;
+  int64_t extracted = 0;
+  Mapping mapping;
+};
+
+namespace {
+
+// Opens and validates a pack; returns its records (by path) and maps it into `impl`.
+// Returns false if the pack is missing; throws FormatError describing what is wrong with
+// a pack that exists but is damaged.
+bool OpenPack(const std::string& path, int64_t seg_floats, bool verify, Mapping* mapping,
+              std::unordered_map<std::string, ItemRecord>* by_path) {
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) return false;
+  struct stat st {};
+  ::fstat(fd, &st);
+  const size_t size = static_cast<size_t>(st.st_size);
+  auto fail = [&](const std::string& why) {
+    ::close(fd);
+    throw FormatError(WithPath(path, why));
+  };
+  if (size < sizeof(PackHeader)) fail("truncated pack (" + std::to_string(size) + " bytes, expected a 64-byte header)");
+  PackHeader h{};
+  if (::pread(fd, &h, sizeof h, 0) != static_cast<ssize_t>(sizeof h)) fail("cannot read the pack header");
+  if (std::memcmp(h.magic, kPackMagic, 8) != 0) fail("not an ascnet feature pack (bad magic)");
+  if (h.version != kVersion) fail("unsupported pack version " + std::to_string(h.version));
+  if (Crc(&h, offsetof(PackHeader, header_crc)) != h.header_crc) fail("pack header checksum mismatch");
+  if (h.data_offset != sizeof(PackHeader) || h.index_offset != h.data_offset + h.data_bytes ||
+      h.index_offset + h.index_bytes != size) {
+    fail("pack size is " + std::to_string(size) + " bytes, header expects " +
+         std::to_string(h.index_offset + h.index_bytes) + " (truncated or extended)");
+  }
+  std::string index(h.index_bytes, '\0');
+  if (::pread(fd, index.data(), index.size(), static_cast<off_t>(h.index_offset)) != static_cast<ssize_t>(index.size())) {
+    fail("cannot read the pack index");
+  }
+  if (Crc(index.data(), index.size()) != h.index_crc) fail("pack index checksum mismatch");
+  std::vector<ItemRecord> records;
+  try {
+    const json j = json::parse(index);
+    if (j.at("segment_floats").get<int64_t>() != seg_floats) fail("segment size differs from the feature config");
+    for (const json& r : j.at("items")) records.push_back(RecordFromJson(r));
+  } catch (const FormatError&) {
+    throw;
+  } catch (const std::exception& e) {
+    fail(std::string("malformed pack index (") + e.what() + ")");
+  }
+  const int64_t total_segments = static_cast<int64_t>(h.data_bytes / sizeof(float)) / std::max<int64_t>(seg_floats, 1);
+  if (static_cast<uint64_t>(total_segments * seg_floats) * sizeof(float) != h.data_bytes) fail("pack data size is not a whole number of segments");
+  void* map = nullptr;
+  if (size > 0) {
+    map = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+    if (map == MAP_FAILED) fail(std::string("cannot memory-map the pack (") + std::strerror(errno) + ")");
+  }
+  ::close(fd);
+  const float* data = reinterpret_cast<const float*>(static_cast<const char*>(map) + h.data_offset);
+  for (const ItemRecord& r : records) {
+    if (r.offset + r.segments > total_segments) {
+      ::munmap(map, size);
+      throw FormatError(WithPath(path, "index record of " + r.path + " points past the data"));
+    }
+    if (verify && Crc(data + r.offset * seg_floats, static_cast<size_t>(r.segments * seg_floats) * 4) != r.crc) {
+      ::munmap(map, size);
+      throw FormatError(WithPath(path, "data checksum mismatch for " + r.path));
+    }
+    (*by_path)[r.path] = r;
+  }
+  mapping->Reset();
+  mapping->map = map;
+  mapping->bytes = size;
+  mapping->data = data;
+  return true;
+}
+
+}  // namespace
+
+FeatureCache::FeatureCache() : impl_(std::make_unique<Impl>()) {}
+FeatureCache::~FeatureCache() = default;
+FeatureCache::FeatureCache(FeatureCache&&) noexcept = default;
+FeatureCache& FeatureCache::operator=(FeatureCache&&) noexcept = default;
+
+FeatureCache FeatureCache::Build(const Dataset& dataset, const FeatureConfig& config, const CacheOptions& options) {
+  config.Validate();
+  options.Validate();
+  FeatureCache cache;
+  Impl& impl = *cache.impl_;
+  impl.config = config;
+  impl.shape = {config.NumChannels(), config.filterbank.num_bands, config.segment.frames};
+  impl.seg_floats = impl.shape[0] * impl.shape[1] * impl.shape[2];
+
+  const fs::path dir = fs::path(options.root) / FeatureConfigHash(config);
+  const fs::path item_dir = dir / "items";
+  std::error_code ec;
+  fs::create_directories(item_dir, ec);
+  if (ec) throw IoError(WithPath(item_dir.string(), "cannot create the cache folder (" + ec.message() + ")"));
+  {
+    const std::string cfg = json(config).dump(2) + "\n";
+    const fs::path cfg_path = dir / "config.json";
+    if (!PathExists(cfg_path.string()) || ReadFile(cfg_path.string()) != cfg) {
+      WriteFileAtomically(cfg_path.string(), [&](std::ostream& os) { os << cfg; });
+    }
+  }
+  std::string paths;
+  for (const DatasetItem& it : dataset.items) paths += it.path + '\n';
+  impl.pack_path = (dir / (Hex(Fnv1a(paths)) + ".pack")).string();
+
+  // 1. What the existing pack (if any, and intact) already holds.
+  std::unordered_map<std::string, ItemRecord> packed;
+  try {
+    OpenPack(impl.pack_path, impl.seg_floats, options.verify, &impl.mapping, &packed);
+  } catch (const FormatError& e) {
+    if (options.progress) std::fprintf(stderr, "[features] rebuilding the cache: %s\n", e.what());
+    packed.clear();
+  }
+
+  const int64_t n = static_cast<int64_t>(dataset.items.size());
+  std::vector<Stamp> stamps(static_cast<size_t>(n));
+  std::vector<char> reuse(static_cast<size_t>(n), 0);
+  std::vector<int> todo;
+  bool same_layout = !packed.empty() && packed.size() == static_cast<size_t>(n);
+  for (int64_t i = 0; i < n; ++i) {
+    const std::string& p = dataset.items[static_cast<size_t>(i)].path;
+    stamps[static_cast<size_t>(i)] = StampOf(p);
+    auto it = packed.find(p);
+    if (it != packed.end() && it->second.stamp == stamps[static_cast<size_t>(i)] && stamps[static_cast<size_t>(i)].size >= 0) {
+      reuse[static_cast<size_t>(i)] = 1;
+    } else {
+      same_layout = false;
+      todo.push_back(static_cast<int>(i));
+    }
+  }
+
+  auto item_file = [&](const std::string& p) { return (item_dir / (Hex(Fnv1a(p)) + ".seg")).string(); };
+
+  // 2. Extract what is missing, in parallel; each result goes to its own item file at once,
+  //    so a killed build keeps what it finished.
+  if (!todo.empty()) {
+    const int threads = std::max(1, std::min<int>(options.threads > 0 ? options.threads
+                                                                       : static_cast<int>(std::thread::hardware_concurrency()),
+                                                  static_cast<int>(todo.size())));
+    ProgressBar bar("features", static_cast<int64_t>(todo.size()), options.progress);
+    std::atomic<size_t> next{0};
+    std::atomic<int64_t> extracted{0};
+    std::mutex err_mu;
+    std::exception_ptr fatal;
+    auto worker = [&] {
+      AudioOptions audio;
+      audio.target_rate = config.frame.sample_rate;
+      std::vector<float> scratch;
+      while (true) {
+        const size_t k = next.fetch_add(1);
+        if (k >= todo.size()) break;
+        const int i = todo[k];
+        const std::string& p = dataset.items[static_cast<size_t>(i)].path;
+        try {
+          ItemRecord rec;
+          const std::string file = item_file(p);
+          if (ReadItemFile(file, impl.seg_floats, &rec, &scratch) && rec.path == p &&
+              rec.stamp == stamps[static_cast<size_t>(i)]) {
+            bar.Tick();
+            continue;  // finished by an earlier, interrupted build
+          }
+          rec = ItemRecord{};
+          rec.path = p;
+          rec.stamp = stamps[static_cast<size_t>(i)];
+          SegmentImages img;
+          try {
+            img = FeatureExtractor::Compute(config, LoadAudio(p, audio));
+          } catch (const IoError& e) {
+            rec.error = e.what();
+          } catch (const AudioError& e) {
+            rec.error = WithPath(p, e.what());
+          }
+          rec.segments = img.num_segments;
+          rec.starts = img.start_seconds;
+          rec.crc = Crc(img.data.data(), img.data.size() * sizeof(float));
+          WriteItemFile(file, rec, img.data.data(), static_cast<int64_t>(img.data.size()));
+          ++extracted;
+          bar.Tick();
+        } catch (...) {
+          std::lock_guard<std::mutex> lock(err_mu);
+          if (!fatal) fatal = std::current_exception();
+          next = todo.size();
+        }
+      }
+    };
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
+    for (auto& t : pool) t.join();
+    bar.Finish();
+    if (fatal) std::rethrow_exception(fatal);
+    impl.extracted = extracted;
+  }
+
+  // 3. Write a new pack (reused records copied from the old mapping, new ones from item files).
+  if (!same_layout) {
+    std::vector<ItemRecord> records(static_cast<size_t>(n));
+    WriteFileAtomically(impl.pack_path, [&](std::ostream& os) {
+      PackHeader h{};
+      os.write(reinterpret_cast<const char*>(&h), sizeof h);  // rewritten below
+      int64_t offset = 0;
+      std::vector<float> buf;
+      for (int64_t i = 0; i < n; ++i) {
+        const std::string& p = dataset.items[static_cast<size_t>(i)].path;
+        ItemRecord rec;
+        const float* src = nullptr;
+        if (reuse[static_cast<size_t>(i)]) {
+          rec = packed.at(p);
+          src = impl.mapping.data + rec.offset * impl.seg_floats;
+        } else {
+          if (!ReadItemFile(item_file(p), impl.seg_floats, &rec, &buf)) {
+            throw FormatError(WithPath(item_file(p), "item file vanished or was corrupted while building the cache"));
+          }
+          src = buf.data();
+        }
+        rec.offset = offset;
+        os.write(reinterpret_cast<const char*>(src), static_cast<std::streamsize>(rec.segments * impl.seg_floats * 4));
+        offset += rec.segments;
+        records[static_cast<size_t>(i)] = std::move(rec);
+      }
+      json index = {{"version", kVersion}, {"segment_floats", impl.seg_floats},
+                    {"shape", impl.shape}, {"config_hash", FeatureConfigHash(config)}, {"items", json::array()}};
+      for (const ItemRecord& r : records) index["items"].push_back(RecordJson(r));
+      const std::string idx = index.dump();
+      os.write(idx.data(), static_cast<std::streamsize>(idx.size()));
+      std::memcpy(h.magic, kPackMagic, 8);
+      h.version = kVersion;
+      h.data_offset = sizeof(PackHeader);
+      h.data_bytes = static_cast<uint64_t>(offset * impl.seg_floats) * sizeof(float);
+      h.index_offset = h.data_offset + h.data_bytes;
+      h.index_bytes = idx.size();
+      h.index_crc = Crc(idx.data(), idx.size());
+      h.header_crc = Crc(&h, offsetof(PackHeader, header_crc));
+      os.seekp(0);
+      os.write(reinterpret_cast<const char*>(&h), sizeof h);
+    });
+    for (int i : todo) fs::remove(item_file(dataset.items[static_cast<size_t>(i)].path), ec);
+    packed.clear();
+    if (!OpenPack(impl.pack_path, impl.seg_floats, false, &impl.mapping, &packed)) {
+      throw IoError(WithPath(impl.pack_path, "the pack just written cannot be opened"));
+    }
+  }
+
+  // 4. Dataset-order view.
+  impl.items.resize(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    const ItemRecord& r = packed.at(dataset.items[static_cast<size_t>(i)].path);
+    impl.items[static_cast<size_t>(i)] = r;
+    if (!r.error.empty()) impl.failures.push_back({static_cast<int>(i), r.path, r.error});
+  }
+  // The pack is named after the ordered item list, so its segments are in dataset order.
+  impl.segment_item.clear();
+  impl.segment_starts.clear();
+  for (int64_t i = 0; i < n; ++i) {
+    const ItemRecord& r = impl.items[static_cast<size_t>(i)];
+    if (r.offset != static_cast<int64_t>(impl.segment_item.size())) {
+      throw FormatError(WithPath(impl.pack_path, "pack segments are not in dataset order (delete the file to rebuild)"));
+    }
+    for (int64_t s = 0; s < r.segments; ++s) {
+      impl.segment_item.push_back(static_cast<int>(i));
+      impl.segment_starts.push_back(r.starts[static_cast<size_t>(s)]);
+    }
+  }
+  impl.num_segments = static_cast<int64_t>(impl.segment_item.size());
+  return cache;
+}
+
+const FeatureConfig& FeatureCache::config() const { return impl_->config; }
+const std::string& FeatureCache::pack_path() const { return impl_->pack_path; }
+int64_t FeatureCache::num_items() const { return static_cast<int64_t>(impl_->items.size()); }
+int64_t FeatureCache::num_segments() const { return impl_->num_segments; }
+std::vector<int64_t> FeatureCache::segment_shape() const { return impl_->shape; }
+int64_t FeatureCache::segment_floats() const { return impl_->seg_floats; }
+const std::vector<CacheFailure>& FeatureCache::failures() const { return impl_->failures; }
+int64_t FeatureCache::extracted() const { return impl_->extracted; }
+
+int64_t FeatureCache::first_segment(int item) const { return impl_->items.at(static_cast<size_t>(item)).offset; }
+int64_t FeatureCache::item_segments(int item) const { return impl_->items.at(static_cast<size_t>(item)).segments; }
+double FeatureCache::segment_start(int64_t s) const { return impl_->segment_starts.at(static_cast<size_t>(s)); }
+int FeatureCache::item_of_segment(int64_t s) const { return impl_->segment_item.at(static_cast<size_t>(s)); }
+const float* FeatureCache::segment(int64_t s) const {
+  if (s < 0 || s >= impl_->num_segments) {
+    throw ConfigError("FeatureCache::segment: index " + std::to_string(s) + " out of range 0.." +
+                      std::to_string(impl_->num_segments - 1));
+  }
+  return impl_->mapping.data + s * impl_->seg_floats;
+}
+
+}  // namespace ascnet
