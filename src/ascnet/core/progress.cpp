@@ -60,7 +60,7 @@ void ProgressBar::Draw(bool final_line) {
   const int decile = total_ > 0 ? static_cast<int>(10 * done_ / total_) : 0;
   if (!final_line) {
     if (tty_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
-    if (!tty_ && decile == last_decile_) return;
+    if (!tty_ && (decile == last_decile_ || done_ >= total_)) return;  // Finish prints the last line
   }
   last_draw_ = now;
   last_decile_ = decile;
