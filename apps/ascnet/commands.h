@@ -6,9 +6,11 @@
 namespace ascnet::cli {
 
 void RegisterFeatures(CLI::App& app);  // features, filterbank  (cmd_features.cpp)
+void RegisterInfo(CLI::App& app);      // info                  (cmd_info.cpp)
 
 inline void RegisterAll(CLI::App& app) {
   RegisterFeatures(app);
+  RegisterInfo(app);
 }
 
 }  // namespace ascnet::cli

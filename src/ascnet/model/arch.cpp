@@ -197,28 +197,28 @@ std::vector<LayerInfo> DescribeLayers(const ArchConfig& c) {
   }
   if (c.IsAttCrnn()) {
     const int64_t feat = ch * m, h = c.hidden, a = c.attention;
-    rows.push_back({"rnn.reshape", "to T vectors of size F", {1, t, feat}, 0});
+    rows.push_back({"reshape", "to T vectors of size F", {1, t, feat}, 0});
     int64_t in = feat;
     for (int l = 0; l < c.rnn_layers; ++l) {
       const int64_t per_dir = 3 * h * (in + h) + 6 * h;
-      rows.push_back({"rnn.gru" + std::to_string(l + 1),
+      rows.push_back({"gru" + std::to_string(l + 1),
                       "Dropout " + Str(c.rnn_dropout) + ", bidirectional GRU " + std::to_string(in) + "->2x" +
                           std::to_string(h),
                       {1, t, 2 * h},
                       2 * per_dir});
       in = 2 * h;
     }
-    rows.push_back({"rnn.dropout_out", "Dropout " + Str(c.rnn_dropout), {1, t, 2 * h}, 0});
+    rows.push_back({"dropout", "Dropout " + Str(c.rnn_dropout), {1, t, 2 * h}, 0});
     rows.push_back({"proj", "Linear 2H->2H: Z = W[h_f, h_b] + b", {1, t, 2 * h}, 2 * h * 2 * h + 2 * h});
-    rows.push_back({"attention.temporal",
+    rows.push_back({"temporal_w, _v",
                     "a_tem = softmax_t(v_t' tanh(W_t z_t + b_t)), W_t 2H->" + std::to_string(a),
                     {1, t},
                     2 * h * a + a + a});
-    rows.push_back({"attention.spatial",
+    rows.push_back({"spatial_w, _v",
                     "a_spa = softmax_s(v_s' tanh(W_s z~_s + b_s)), W_s T->" + std::to_string(a),
                     {1, 2 * h},
                     t * a + a + a});
-    rows.push_back({"attention.pool",
+    rows.push_back({"attention_pool",
                     "x_s = sum_t tanh(" + std::string(c.attention_scale == ArchConfig::AttentionScale::kNone
                                                           ? ""
                                                           : (c.attention_scale == ArchConfig::AttentionScale::kMean1

@@ -68,7 +68,7 @@ void from_json(const nlohmann::json& j, ArchConfig& c);
 
 /// One row of an architecture description.
 struct LayerInfo {
-  std::string name;                ///< e.g. "conv.conv1", "rnn.gru1", "attention.temporal"
+  std::string name;                ///< module name(s), e.g. "conv.conv1", "gru1", "temporal_w, _v"
   std::string description;         ///< e.g. "Conv2d 2->64 5x5 SAME"
   std::vector<int64_t> out_shape;  ///< output shape for batch size 1 (leading 1 included)
   int64_t parameters = 0;          ///< trainable parameters of this layer
