@@ -7,10 +7,14 @@ namespace ascnet::cli {
 
 void RegisterFeatures(CLI::App& app);  // features, filterbank  (cmd_features.cpp)
 void RegisterInfo(CLI::App& app);      // info                  (cmd_info.cpp)
+void RegisterTrain(CLI::App& app);     // train                 (cmd_train.cpp)
+void RegisterClassify(CLI::App& app);  // classify              (cmd_classify.cpp)
 
 inline void RegisterAll(CLI::App& app) {
   RegisterFeatures(app);
   RegisterInfo(app);
+  RegisterTrain(app);
+  RegisterClassify(app);
 }
 
 }  // namespace ascnet::cli

@@ -70,6 +70,10 @@ std::string Dataset::Summary() const {
   return os.str();
 }
 
+std::vector<std::string> FindAudioFiles(const std::string& dir, const std::string& extensions) {
+  return ListAudioFiles(dir, ParseExtensions(extensions));
+}
+
 void DatasetOptions::Validate() const {
   const auto exts = ParseExtensions(extensions);
   if (exts.empty()) {

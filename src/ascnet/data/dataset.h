@@ -74,6 +74,10 @@ struct DatasetOptions {
   std::string ToString() const;
 };
 
+/// Audio files under `dir` (recursively, hidden entries skipped), sorted, whose extension is
+/// in the comma-separated `extensions` list (default: DatasetOptions::extensions).
+std::vector<std::string> FindAudioFiles(const std::string& dir, const std::string& extensions = DatasetOptions{}.extensions);
+
 /// The dataset kinds LoadDataset knows, in documentation order.
 std::vector<std::string> DatasetKinds();
 

@@ -1,0 +1,133 @@
+#include "ascnet/infer/recognizer.h"
+
+#include <cmath>
+
+#include "ascnet/audio/decode.h"
+#include "ascnet/calibration/fusion.h"
+#include "ascnet/core/error.h"
+#include "ascnet/features/extractor.h"
+
+namespace ascnet {
+
+ScoreKind ParseScoreKind(const std::string& name) {
+  if (name == "auto") return ScoreKind::kAuto;
+  if (name == "softmax") return ScoreKind::kSoftmax;
+  if (name == "svm") return ScoreKind::kSvm;
+  throw ConfigError("unknown scorer '" + name + "' (expected auto, softmax or svm)");
+}
+
+std::string ScoreKindName(ScoreKind kind) {
+  switch (kind) {
+    case ScoreKind::kAuto: return "auto";
+    case ScoreKind::kSoftmax: return "softmax";
+    case ScoreKind::kSvm: return "svm";
+  }
+  return "?";
+}
+
+Recognizer::Recognizer(ModelBundle bundle, torch::Device device, ScoreKind kind)
+    : classifier_(std::move(bundle), device), kind_(kind) {
+  const ModelBundle& b = classifier_.bundle();
+  if (kind_ == ScoreKind::kAuto) kind_ = b.HasCalibration() ? ScoreKind::kSvm : ScoreKind::kSoftmax;
+  if (kind_ == ScoreKind::kSvm) {
+    if (!b.HasCalibration()) {
+      throw ConfigError("the model bundle has no calibration (SVM); use the softmax scorer or calibrate it first");
+    }
+    calibrator_ = b.calibration.get<Calibrator>();
+  }
+}
+
+Recognizer Recognizer::Load(const std::string& path, torch::Device device, ScoreKind kind) {
+  return Recognizer(LoadBundle(path, torch::kCPU), device, kind);
+}
+
+DoubleMatrix Recognizer::Posteriors(const float* segments, int64_t count) {
+  const ArchConfig& a = classifier_.arch();
+  const torch::Tensor x =
+      torch::from_blob(const_cast<float*>(segments), {count, a.channels, a.bands, a.frames}, torch::kFloat);
+  torch::Tensor probs;
+  torch::Tensor pooled;
+  {
+    std::lock_guard<std::mutex> lock(net_mu_);
+    const NetOutput out = classifier_.Forward(x);
+    torch::InferenceMode guard;
+    if (kind_ == ScoreKind::kSoftmax) {
+      probs = torch::softmax(out.logits, 1).to(torch::kCPU, torch::kDouble).contiguous();
+    } else {
+      pooled = out.pooled.to(torch::kCPU, torch::kFloat).contiguous();
+    }
+  }
+  if (kind_ == ScoreKind::kSoftmax) {
+    const double* p = probs.data_ptr<double>();
+    return DoubleMatrix(probs.size(0), probs.size(1), std::vector<double>(p, p + probs.numel()));
+  }
+  const float* f = pooled.data_ptr<float>();
+  const FloatMatrix features(pooled.size(0), pooled.size(1), std::vector<float>(f, f + pooled.numel()));
+  return calibrator_->Predict(features);
+}
+
+void Recognizer::Accumulate(const DoubleMatrix& posteriors, RecordingScore* score) {
+  if (posteriors.rows == 0) return;
+  const std::vector<double> s = SumLogPosteriors(posteriors);
+  if (score->log_score.empty()) score->log_score.assign(s.size(), 0.0);
+  for (size_t c = 0; c < s.size(); ++c) score->log_score[c] += s[c];
+  score->num_segments += posteriors.rows;
+}
+
+void Recognizer::Decide(RecordingScore* score) {
+  const std::vector<double>& s = score->log_score;
+  if (s.empty()) return;
+  size_t best = 0;
+  for (size_t c = 1; c < s.size(); ++c) {
+    if (s[c] > s[best]) best = c;
+  }
+  score->label = static_cast<int>(best);
+  score->probs.assign(s.size(), 0.0);
+  double z = 0;
+  for (size_t c = 0; c < s.size(); ++c) z += (score->probs[c] = std::exp(s[c] - s[best]));
+  for (double& p : score->probs) p /= z;
+}
+
+RecordingScore Recognizer::ClassifyFile(const std::string& path, bool keep_segments, int64_t batch) {
+  const FeatureConfig& cfg = features();
+  AudioOptions audio;
+  audio.target_rate = cfg.frame.sample_rate;
+  AudioReader reader(path, audio);
+  FeatureExtractor extractor(cfg);
+  RecordingScore score;
+  score.file = path;
+  SegmentImages pending;
+  int64_t samples = 0;
+  auto flush = [&](bool all) {
+    if (pending.num_segments == 0 || (!all && pending.num_segments < batch)) return;
+    const DoubleMatrix p = Posteriors(pending.data.data(), pending.num_segments);
+    Accumulate(p, &score);
+    if (keep_segments) {
+      for (int64_t s = 0; s < p.rows; ++s) {
+        score.segments.push_back({pending.start_seconds[static_cast<size_t>(s)], std::vector<double>(p.Row(s), p.Row(s) + p.cols)});
+      }
+    }
+    pending = SegmentImages{};
+  };
+  std::vector<float> block;
+  try {
+    while (reader.Read(&block)) {
+      samples += static_cast<int64_t>(block.size());
+      extractor.AcceptWaveform(block.data(), static_cast<int64_t>(block.size()));
+      extractor.PopSegments(&pending);
+      flush(false);
+    }
+    extractor.InputFinished();
+  } catch (const AudioError& e) {
+    const std::string what = e.what();
+    if (what.rfind(path, 0) == 0) throw;
+    throw AudioError(WithPath(path, what));
+  }
+  extractor.PopSegments(&pending);
+  flush(true);
+  score.seconds = static_cast<double>(samples) / cfg.frame.sample_rate;
+  Decide(&score);
+  return score;
+}
+
+}  // namespace ascnet

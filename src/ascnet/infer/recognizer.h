@@ -1,0 +1,67 @@
+// Recognizer: a model bundle applied to recordings. Segment posteriors come from the
+// calibrated linear SVM when the bundle holds one (the paper's system) or from the
+// network's softmax; a recording's decision is the multiplicative fusion of its segments'
+// posteriors: argmax_c sum_n log max(p(c|n), 1e-7).
+#pragma once
+
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ascnet/calibration/calibrator.h"
+#include "ascnet/model/classifier.h"
+
+namespace ascnet {
+
+enum class ScoreKind { kAuto, kSoftmax, kSvm };
+/// "auto" (SVM if the bundle is calibrated, else softmax), "softmax" or "svm".
+ScoreKind ParseScoreKind(const std::string& name);
+std::string ScoreKindName(ScoreKind kind);
+
+struct SegmentScore {
+  double start_seconds = 0;
+  std::vector<double> probs;  ///< one per class, sum 1
+};
+
+struct RecordingScore {
+  std::string file;
+  int label = -1;             ///< fused decision
+  std::vector<double> probs;  ///< normalised fused posterior: softmax_c(sum_n log max(p, 1e-7))
+  std::vector<double> log_score;  ///< sum_n log max(p(c|n), 1e-7) (what feature fusion adds up)
+  int64_t num_segments = 0;
+  double seconds = 0;         ///< decoded duration
+  std::vector<SegmentScore> segments;  ///< filled when asked for
+};
+
+class Recognizer {
+ public:
+  Recognizer(ModelBundle bundle, torch::Device device = torch::kCPU, ScoreKind kind = ScoreKind::kAuto);
+  static Recognizer Load(const std::string& path, torch::Device device = torch::kCPU, ScoreKind kind = ScoreKind::kAuto);
+
+  const std::vector<std::string>& labels() const { return classifier_.labels(); }
+  const FeatureConfig& features() const { return classifier_.bundle().features; }
+  const ModelBundle& bundle() const { return classifier_.bundle(); }
+  ScoreKind score_kind() const { return kind_; }  ///< resolved (never kAuto)
+
+  /// Posteriors [count x classes] of `count` segments laid out [count, C, M, T]. Thread-safe.
+  DoubleMatrix Posteriors(const float* segments, int64_t count);
+
+  /// Decodes `path` block by block (bounded memory, any length), extracts segments as they
+  /// complete and scores them in batches of `batch`. Thread-safe (feature extraction runs in
+  /// the caller's thread, the network under a lock). Throws IoError/AudioError naming the file.
+  RecordingScore ClassifyFile(const std::string& path, bool keep_segments = false, int64_t batch = 64);
+
+  /// Adds segment posteriors to a running fused score (used by ClassifyFile and streaming).
+  static void Accumulate(const DoubleMatrix& posteriors, RecordingScore* score);
+  /// Sets label and probs from log_score.
+  static void Decide(RecordingScore* score);
+
+ private:
+  Classifier classifier_;
+  std::optional<Calibrator> calibrator_;
+  ScoreKind kind_;
+  std::mutex net_mu_;
+};
+
+}  // namespace ascnet

@@ -1,0 +1,82 @@
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+
+#include <numeric>
+
+#include "ascnet/audio/decode.h"
+#include "ascnet/calibration/fusion.h"
+#include "ascnet/core/error.h"
+#include "ascnet/features/extractor.h"
+#include "ascnet/infer/recognizer.h"
+#include "cli/cli_runner.h"
+#include "infer/infer_fixtures.h"
+
+using namespace ascnet;
+using namespace ascnet::test;
+
+TEST(Recognizer, StreamingFileClassificationEqualsWholeFilePipeline) {
+  for (bool calibrated : {false, true}) {
+    const auto dir = TempDir("recognizer");
+    const std::string wav = (dir / "tone.wav").string();
+    WriteToneWav(wav, 9.5);
+    Recognizer rec(SmallBundle("attcrnn", calibrated));
+    EXPECT_EQ(rec.score_kind(), calibrated ? ScoreKind::kSvm : ScoreKind::kSoftmax);
+    const RecordingScore r = rec.ClassifyFile(wav, /*keep_segments=*/true, /*batch=*/2);
+    EXPECT_EQ(r.num_segments, 4);
+    ASSERT_EQ(r.segments.size(), 4u);
+    EXPECT_NEAR(r.segments[1].start_seconds, 80 * 551 / 22050.0, 1e-9);
+    EXPECT_NEAR(r.seconds, 9.5, 1e-3);
+    EXPECT_NEAR(std::accumulate(r.probs.begin(), r.probs.end(), 0.0), 1.0, 1e-9);
+    // Same as: whole-file features -> posteriors -> multiplicative fusion.
+    const SegmentImages img = FeatureExtractor::Compute(rec.features(), LoadAudio(wav));
+    const DoubleMatrix p = rec.Posteriors(img.data.data(), img.num_segments);
+    ASSERT_EQ(p.rows, 4);
+    for (int64_t s = 0; s < p.rows; ++s) {
+      EXPECT_NEAR(std::accumulate(p.Row(s), p.Row(s) + p.cols, 0.0), 1.0, 1e-6);
+      for (int64_t c = 0; c < p.cols; ++c) EXPECT_NEAR(r.segments[s].probs[c], p(s, c), 1e-5);
+    }
+    EXPECT_EQ(r.label, FuseLogPosteriors(p));
+  }
+}
+
+TEST(Recognizer, SvmScorerNeedsACalibratedBundle) {
+  try {
+    Recognizer rec(SmallBundle("cnn", false), torch::kCPU, ScoreKind::kSvm);
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("no calibration"), std::string::npos);
+  }
+  EXPECT_THROW(ParseScoreKind("bayes"), ConfigError);
+}
+
+TEST(Recognizer, BadFilesGiveErrorsNamingThem) {
+  const auto dir = TempDir("recognizer_bad");
+  Recognizer rec(SmallBundle("cnn"));
+  const std::string empty = (dir / "empty.wav").string();
+  { std::ofstream(empty).flush(); }
+  for (const std::string& f : {empty, (dir / "missing.flac").string()}) {
+    try {
+      rec.ClassifyFile(f);
+      FAIL() << f;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(f), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(Recognizer, OneHourFileWithBoundedMemory) {
+  const auto dir = TempDir("recognizer_hour");
+  const std::string wav = (dir / "hour.wav").string();
+  WriteToneWav(wav, 3600.0);
+  Recognizer rec(SmallBundle("cnn"));
+  rusage before{}, after{};
+  getrusage(RUSAGE_SELF, &before);
+  const RecordingScore r = rec.ClassifyFile(wav);
+  getrusage(RUSAGE_SELF, &after);
+  EXPECT_EQ(r.num_segments, 3600 * 22050 / 551 / 80);
+  // The decoded signal alone would take 3600 s * 22050 * 4 B = 318 MB; streaming keeps the
+  // peak resident set far below that.
+  const long grew_kb = after.ru_maxrss - before.ru_maxrss;
+  EXPECT_LT(grew_kb, 100 * 1024) << "peak RSS grew by " << grew_kb / 1024 << " MB";
+  std::filesystem::remove_all(dir);
+}
