@@ -1,0 +1,73 @@
+#include "ascnet/train/bc.h"
+
+#include <limits>
+
+#include <torch/types.h>
+
+namespace ascnet {
+
+double UniformUnit(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
+
+int64_t UniformIndex(std::mt19937_64& rng, int64_t n) {
+  const uint64_t un = static_cast<uint64_t>(n);
+  const uint64_t limit = std::numeric_limits<uint64_t>::max() - std::numeric_limits<uint64_t>::max() % un;
+  uint64_t v;
+  do {
+    v = rng();
+  } while (v >= limit);
+  return static_cast<int64_t>(v % un);
+}
+
+BcPairs DrawBcPairs(const std::vector<int>& labels, const std::vector<int64_t>& first, std::mt19937_64& rng) {
+  const int64_t n = static_cast<int64_t>(labels.size());
+  bool two = false;
+  for (int64_t i = 1; i < n && !two; ++i) two = labels[i] != labels[0];
+  TORCH_CHECK(two, "between-class mixing needs training segments of at least two classes");
+  BcPairs p;
+  p.first = first;
+  p.second.reserve(first.size());
+  p.ratio.reserve(first.size());
+  for (int64_t a : first) {
+    TORCH_CHECK(a >= 0 && a < n, "DrawBcPairs: position ", a, " out of range [0, ", n, ")");
+    int64_t b;
+    do {
+      b = UniformIndex(rng, n);
+    } while (labels[b] == labels[a]);
+    p.second.push_back(b);
+    p.ratio.push_back(UniformUnit(rng));
+  }
+  return p;
+}
+
+torch::Tensor BcMixImages(const torch::Tensor& x1, const torch::Tensor& x2, const torch::Tensor& r) {
+  TORCH_CHECK(x1.sizes() == x2.sizes(), "BcMixImages: x1 ", x1.sizes(), " and x2 ", x2.sizes(), " differ");
+  TORCH_CHECK(r.dim() == 1 && r.size(0) == x1.size(0), "BcMixImages: r must be [B] with B = ", x1.size(0));
+  std::vector<int64_t> shape(x1.dim(), 1);
+  shape[0] = x1.size(0);
+  const torch::Tensor rr = r.to(x1.scalar_type()).view(shape);
+  const torch::Tensor q = 1 - rr;
+  return (rr * x1 + q * x2) / torch::sqrt(rr * rr + q * q);
+}
+
+torch::Tensor BcMixLabels(const torch::Tensor& y1, const torch::Tensor& y2, const torch::Tensor& r, int64_t classes) {
+  TORCH_CHECK(y1.dim() == 1 && y1.sizes() == y2.sizes() && r.sizes() == y1.sizes(),
+              "BcMixLabels: y1, y2 and r must all be [B]");
+  const torch::Tensor rr = r.to(torch::kFloat).unsqueeze(1);
+  const auto opts = torch::TensorOptions().dtype(torch::kFloat).device(y1.device());
+  torch::Tensor t = torch::zeros({y1.size(0), classes}, opts);
+  t.scatter_add_(1, y1.unsqueeze(1), rr);
+  t.scatter_add_(1, y2.unsqueeze(1), 1 - rr);
+  return t;
+}
+
+torch::Tensor KlDivLoss(const torch::Tensor& logits, const torch::Tensor& target) {
+  TORCH_CHECK(logits.dim() == 2 && logits.sizes() == target.sizes(), "KlDivLoss: logits ", logits.sizes(),
+              " and target ", target.sizes(), " must both be [B, C]");
+  const torch::Tensor t = target.to(logits.scalar_type());
+  const torch::Tensor logp = torch::log_softmax(logits, 1);
+  const torch::Tensor tlogt = torch::xlogy(t, t);  // 0 where t == 0
+  const torch::Tensor cross = torch::where(t > 0, t * logp, torch::zeros_like(logp));
+  return (tlogt - cross).sum(1).mean();
+}
+
+}  // namespace ascnet

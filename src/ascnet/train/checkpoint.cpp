@@ -1,0 +1,186 @@
+#include "ascnet/train/checkpoint.h"
+
+#include <zlib.h>
+
+#include <cmath>
+#include <cstring>
+#include <iomanip>
+#include <limits>
+#include <sstream>
+
+#include <torch/serialize.h>
+
+#include "ascnet/core/fs.h"
+
+namespace ascnet {
+namespace {
+
+constexpr char kMagic[9] = "ASCNETC1";
+
+[[noreturn]] void Fail(const std::string& name, const std::string& problem) {
+  throw CheckpointError(WithPath(name, "checkpoint: " + problem));
+}
+
+void PutU64(std::string& s, uint64_t v) {
+  for (int i = 0; i < 8; ++i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+void PutU32(std::string& s, uint32_t v) {
+  for (int i = 0; i < 4; ++i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+uint64_t GetU64(const std::string& s, size_t at) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(s[at + i]);
+  return v;
+}
+uint32_t GetU32(const std::string& s, size_t at) {
+  uint32_t v = 0;
+  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(s[at + i]);
+  return v;
+}
+uint32_t Crc(const char* p, size_t n) {
+  uLong c = crc32(0L, Z_NULL, 0);
+  while (n > 0) {
+    const uInt chunk = static_cast<uInt>(std::min<size_t>(n, 1u << 30));
+    c = crc32(c, reinterpret_cast<const Bytef*>(p), chunk);
+    p += chunk;
+    n -= chunk;
+  }
+  return static_cast<uint32_t>(c);
+}
+
+nlohmann::json Num(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+
+}  // namespace
+
+std::string TrainingLog::ToCsv() const {
+  std::ostringstream os;
+  os << "epoch,step,lr,train_loss,train_accuracy,test_loss,test_accuracy,seconds\n";
+  os << std::setprecision(8);
+  for (const EpochRecord& r : epochs) {
+    os << r.epoch << ',' << r.step << ',' << r.lr << ',' << r.train_loss << ',' << r.train_accuracy << ','
+       << r.test_loss << ',' << r.test_accuracy << ',' << std::setprecision(4) << r.seconds << std::setprecision(8)
+       << '\n';
+  }
+  return os.str();
+}
+
+nlohmann::json TrainingLog::ToJson() const {
+  nlohmann::json a = nlohmann::json::array();
+  for (const EpochRecord& r : epochs) {
+    a.push_back({{"epoch", r.epoch},
+                 {"step", r.step},
+                 {"lr", r.lr},
+                 {"train_loss", Num(r.train_loss)},
+                 {"train_accuracy", Num(r.train_accuracy)},
+                 {"test_loss", Num(r.test_loss)},
+                 {"test_accuracy", Num(r.test_accuracy)},
+                 {"seconds", r.seconds}});
+  }
+  return a;
+}
+
+TrainingLog TrainingLog::FromJson(const nlohmann::json& j) {
+  if (!j.is_array()) throw CheckpointError("training log: expected a JSON array");
+  TrainingLog log;
+  for (const auto& e : j) {
+    auto num = [&](const char* key) {
+      if (!e.is_object() || !e.contains(key)) throw CheckpointError(std::string("training log: missing field ") + key);
+      const auto& v = e.at(key);
+      if (v.is_null()) return std::numeric_limits<double>::quiet_NaN();
+      if (!v.is_number()) throw CheckpointError(std::string("training log: field ") + key + " is not a number");
+      return v.get<double>();
+    };
+    EpochRecord r;
+    r.epoch = static_cast<int>(num("epoch"));
+    r.step = static_cast<int64_t>(num("step"));
+    r.lr = num("lr");
+    r.train_loss = num("train_loss");
+    r.train_accuracy = num("train_accuracy");
+    r.test_loss = num("test_loss");
+    r.test_accuracy = num("test_accuracy");
+    r.seconds = num("seconds");
+    log.epochs.push_back(r);
+  }
+  return log;
+}
+
+std::string SaveTrainingState(NetworkImpl& net, torch::optim::Adam& optimizer) {
+  torch::serialize::OutputArchive root, net_ar, adam_ar;
+  net.save(net_ar);
+  optimizer.save(adam_ar);
+  root.write("net", net_ar);
+  root.write("adam", adam_ar);
+  std::ostringstream os;
+  root.save_to(os);
+  return os.str();
+}
+
+void LoadTrainingState(const std::string& state, NetworkImpl& net, torch::optim::Adam& optimizer,
+                       torch::Device device, const std::string& name) {
+  try {
+    torch::serialize::InputArchive root, net_ar, adam_ar;
+    std::istringstream is(state);
+    root.load_from(is, device);
+    if (!root.try_read("net", net_ar)) Fail(name, "state has no network (\"net\")");
+    if (!root.try_read("adam", adam_ar)) Fail(name, "state has no optimiser state (\"adam\")");
+    net.load(net_ar);
+    optimizer.load(adam_ar);
+  } catch (const c10::Error& e) {
+    Fail(name, std::string("network/optimiser state does not fit this run: ") + e.what_without_backtrace());
+  }
+}
+
+std::string EncodeCheckpoint(const Checkpoint& c) {
+  nlohmann::json head = {{"run", c.run}, {"epoch", c.epoch}, {"step", c.step}, {"log", c.log.ToJson()}};
+  const std::string h = head.dump();
+  std::string out(kMagic, 8);
+  PutU64(out, h.size());
+  out += h;
+  PutU64(out, c.state.size());
+  out += c.state;
+  PutU32(out, Crc(out.data(), out.size()));
+  return out;
+}
+
+Checkpoint DecodeCheckpoint(const std::string& bytes, const std::string& name) {
+  const size_t n = bytes.size();
+  if (n < 8 || bytes.compare(0, 8, kMagic, 8) != 0) {
+    Fail(name, "not an ascnet checkpoint (expected the magic \"ASCNETC1\" at the start)");
+  }
+  if (n < 8 + 8 + 8 + 4) Fail(name, "truncated (" + std::to_string(n) + " bytes; the file is incomplete)");
+  const uint64_t hlen = GetU64(bytes, 8);
+  if (hlen > n - 28) Fail(name, "truncated: header length " + std::to_string(hlen) + " exceeds the file");
+  const uint64_t slen = GetU64(bytes, 16 + hlen);
+  if (slen > n - 28 - hlen) Fail(name, "truncated: state length " + std::to_string(slen) + " exceeds the file");
+  const size_t end = 24 + hlen + slen;
+  if (end + 4 != n) {
+    Fail(name, std::to_string(n - end - 4) + " unexpected trailing bytes (expected " + std::to_string(end + 4) +
+                   " bytes in all)");
+  }
+  const uint32_t want = GetU32(bytes, end), got = Crc(bytes.data(), end);
+  if (want != got) Fail(name, "corrupted (CRC-32 mismatch)");
+  Checkpoint c;
+  nlohmann::json head;
+  try {
+    head = nlohmann::json::parse(bytes.begin() + 16, bytes.begin() + 16 + hlen);
+    c.run = head.at("run");
+    c.epoch = head.at("epoch").get<int>();
+    c.step = head.at("step").get<int64_t>();
+    c.log = TrainingLog::FromJson(head.at("log"));
+  } catch (const nlohmann::json::exception& e) {
+    Fail(name, std::string("malformed header (") + e.what() + ")");
+  } catch (const CheckpointError& e) {
+    Fail(name, e.what());
+  }
+  c.state = bytes.substr(24 + hlen, slen);
+  return c;
+}
+
+void SaveCheckpoint(const std::string& path, const Checkpoint& c) {
+  const std::string bytes = EncodeCheckpoint(c);
+  WriteFileAtomically(path, [&](std::ostream& os) { os.write(bytes.data(), static_cast<std::streamsize>(bytes.size())); });
+}
+
+Checkpoint LoadCheckpoint(const std::string& path) { return DecodeCheckpoint(ReadFile(path), path); }
+
+}  // namespace ascnet

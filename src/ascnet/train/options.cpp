@@ -1,0 +1,185 @@
+#include "ascnet/train/options.h"
+
+#include <cmath>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "ascnet/core/error.h"
+
+namespace ascnet {
+namespace {
+
+[[noreturn]] void Bad(const std::string& field, const std::string& expected, const std::string& got) {
+  throw ConfigError("invalid training option " + field + " = " + got + " (expected " + expected + ")");
+}
+template <typename T>
+std::string Str(const T& v) {
+  std::ostringstream os;
+  os << v;
+  return os.str();
+}
+constexpr double kPi = 3.14159265358979323846;
+
+}  // namespace
+
+double LrSchedule::At(int64_t step) const {
+  if (kind == Kind::kConstant) return peak_lr;
+  if (step < warmup_steps) return peak_lr * static_cast<double>(step + 1) / static_cast<double>(warmup_steps);
+  const int64_t decay = total_steps - warmup_steps;
+  double p = decay > 0 ? static_cast<double>(step - warmup_steps) / static_cast<double>(decay) : 1.0;
+  p = std::min(1.0, std::max(0.0, p));
+  return peak_lr * (final_fraction + (1.0 - final_fraction) * 0.5 * (1.0 + std::cos(kPi * p)));
+}
+
+std::string LrSchedule::KindName(Kind k) { return k == Kind::kConstant ? "constant" : "cosine"; }
+
+LrSchedule::Kind LrSchedule::ParseKind(const std::string& s) {
+  if (s == "constant") return Kind::kConstant;
+  if (s == "cosine") return Kind::kWarmupCosine;
+  Bad("schedule", "constant or cosine", "\"" + s + "\"");
+}
+
+TrainOptions TrainOptions::Preset(const std::string& name) {
+  TrainOptions o;
+  if (name == "paper") return o;
+  if (name == "fast") {
+    o.preset = "fast";
+    o.epochs = 0;
+    o.steps = 300;
+    o.batch_size = 100;
+    o.lr = 2e-3;
+    o.schedule = "cosine";
+    o.warmup_fraction = 0.1;
+    o.final_lr_fraction = 0.01;
+    return o;
+  }
+  throw ConfigError("unknown training preset '" + name + "' (expected paper or fast)");
+}
+
+int64_t TrainOptions::StepsPerEpoch(int64_t train_segments) const {
+  if (batch_size <= 0 || train_segments <= 0) return 1;
+  return std::max<int64_t>(1, (train_segments + batch_size - 1) / batch_size);
+}
+
+int64_t TrainOptions::TotalSteps(int64_t train_segments) const {
+  return steps > 0 ? steps : static_cast<int64_t>(epochs) * StepsPerEpoch(train_segments);
+}
+
+LrSchedule TrainOptions::Schedule(int64_t total_steps) const {
+  LrSchedule s;
+  s.kind = LrSchedule::ParseKind(schedule);
+  s.peak_lr = lr;
+  s.total_steps = total_steps;
+  if (s.kind == LrSchedule::Kind::kWarmupCosine) {
+    s.warmup_steps = static_cast<int64_t>(std::llround(warmup_fraction * static_cast<double>(total_steps)));
+    s.final_fraction = final_lr_fraction;
+  }
+  return s;
+}
+
+void TrainOptions::Validate() const {
+  if (preset.empty()) Bad("preset", "a non-empty name", "\"\"");
+  if (epochs < 0 || epochs > 1000000) Bad("epochs", "0..1000000", Str(epochs));
+  if (steps < 0) Bad("steps", ">= 0 (0 = use epochs)", Str(steps));
+  if (steps == 0 && epochs == 0) Bad("epochs", ">= 1 when steps = 0", Str(epochs));
+  if (batch_size < 1 || batch_size > 100000) Bad("batch_size", "1..100000", Str(batch_size));
+  if (!std::isfinite(lr) || lr <= 0 || lr > 10) Bad("lr", "in (0, 10]", Str(lr));
+  if (schedule != "constant" && schedule != "cosine") Bad("schedule", "constant or cosine", "\"" + schedule + "\"");
+  if (!std::isfinite(warmup_fraction) || warmup_fraction < 0 || warmup_fraction >= 1) {
+    Bad("warmup_fraction", "in [0, 1)", Str(warmup_fraction));
+  }
+  if (!std::isfinite(final_lr_fraction) || final_lr_fraction < 0 || final_lr_fraction > 1) {
+    Bad("final_lr_fraction", "in [0, 1]", Str(final_lr_fraction));
+  }
+  if (!(adam_beta1 >= 0 && adam_beta1 < 1)) Bad("adam_beta1", "in [0, 1)", Str(adam_beta1));
+  if (!(adam_beta2 >= 0 && adam_beta2 < 1)) Bad("adam_beta2", "in [0, 1)", Str(adam_beta2));
+  if (!(adam_eps > 0 && std::isfinite(adam_eps))) Bad("adam_eps", "> 0", Str(adam_eps));
+  if (!(weight_decay >= 0 && std::isfinite(weight_decay))) Bad("weight_decay", ">= 0", Str(weight_decay));
+  if (device != "cpu" && device != "cuda" && device.rfind("cuda:", 0) != 0) {
+    Bad("device", "cpu, cuda or cuda:N", "\"" + device + "\"");
+  }
+  if (threads < 0 || threads > 1024) Bad("threads", "0..1024 (0 = default)", Str(threads));
+  if (eval_batch < 1 || eval_batch > 100000) Bad("eval_batch", "1..100000", Str(eval_batch));
+  if (resume && out_dir.empty()) Bad("resume", "an out_dir holding checkpoint.bin", "true with out_dir = \"\"");
+}
+
+std::string TrainOptions::ToString() const {
+  std::ostringstream os;
+  os << "training: preset=" << preset << " epochs=" << epochs << " steps=" << steps
+     << (steps > 0 ? " (steps override epochs)" : " (0 = epochs * steps per epoch)") << "\n"
+     << "  optimiser: Adam lr=" << lr << " betas=(" << adam_beta1 << ", " << adam_beta2 << ") eps=" << adam_eps
+     << " weight_decay=" << weight_decay << " batch_size=" << batch_size << "\n"
+     << "  schedule: " << schedule;
+  if (schedule == "cosine") os << " warmup_fraction=" << warmup_fraction << " final_lr_fraction=" << final_lr_fraction;
+  os << "\n  between_class=" << (between_class ? "true" : "false") << " loss=KL(y || softmax(logits))"
+     << " seed=" << seed << " device=" << device << " threads=" << threads << " eval_batch=" << eval_batch << "\n"
+     << "  out_dir=" << (out_dir.empty() ? "(none)" : out_dir) << " resume=" << (resume ? "true" : "false");
+  return os.str();
+}
+
+void to_json(nlohmann::json& j, const TrainOptions& o) {
+  j = nlohmann::json{{"preset", o.preset},
+                     {"epochs", o.epochs},
+                     {"steps", o.steps},
+                     {"batch_size", o.batch_size},
+                     {"lr", o.lr},
+                     {"schedule", o.schedule},
+                     {"warmup_fraction", o.warmup_fraction},
+                     {"final_lr_fraction", o.final_lr_fraction},
+                     {"adam_beta1", o.adam_beta1},
+                     {"adam_beta2", o.adam_beta2},
+                     {"adam_eps", o.adam_eps},
+                     {"weight_decay", o.weight_decay},
+                     {"between_class", o.between_class},
+                     {"seed", o.seed},
+                     {"device", o.device},
+                     {"threads", o.threads},
+                     {"eval_batch", o.eval_batch},
+                     {"out_dir", o.out_dir},
+                     {"resume", o.resume},
+                     {"progress", o.progress}};
+}
+
+void from_json(const nlohmann::json& j, TrainOptions& o) {
+  auto get = [&](const char* key, auto& v) {
+    if (!j.is_object() || !j.contains(key)) throw ConfigError(std::string("training options: missing field ") + key);
+    try {
+      j.at(key).get_to(v);
+    } catch (const nlohmann::json::exception& e) {
+      throw ConfigError(std::string("training options: wrong type of field ") + key + " (" + e.what() + ")");
+    }
+  };
+  get("preset", o.preset);
+  get("epochs", o.epochs);
+  get("steps", o.steps);
+  get("batch_size", o.batch_size);
+  get("lr", o.lr);
+  get("schedule", o.schedule);
+  get("warmup_fraction", o.warmup_fraction);
+  get("final_lr_fraction", o.final_lr_fraction);
+  get("adam_beta1", o.adam_beta1);
+  get("adam_beta2", o.adam_beta2);
+  get("adam_eps", o.adam_eps);
+  get("weight_decay", o.weight_decay);
+  get("between_class", o.between_class);
+  get("seed", o.seed);
+  get("device", o.device);
+  get("threads", o.threads);
+  get("eval_batch", o.eval_batch);
+  get("out_dir", o.out_dir);
+  get("resume", o.resume);
+  get("progress", o.progress);
+}
+
+uint64_t DeriveSeed(uint64_t seed, uint64_t a, uint64_t b) {
+  auto mix = [](uint64_t z) {
+    z += 0x9e3779b97f4a7c15ULL;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  };
+  return mix(mix(mix(seed) ^ a) ^ (b * 0x632be59bd9b4e019ULL));
+}
+
+}  // namespace ascnet

@@ -1,0 +1,84 @@
+// Training options (no LibTorch here, so the CLI can use them cheaply): presets, the
+// learning-rate schedule, and the settings of one between-class training run.
+// Defaults are the paper's (shared spec system.md, "Training"): Adam, learning rate 1e-4
+// constant, batch 100, 500 epochs, between-class mixing, KL-divergence loss.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace ascnet {
+
+/// Learning rate as a function of the optimiser step (0-based), counted in steps.
+struct LrSchedule {
+  enum class Kind {
+    kConstant,      ///< lr = peak_lr at every step (the paper).
+    kWarmupCosine,  ///< linear warm-up 0 -> peak over warmup_steps, then cosine decay
+                    ///< from peak_lr to final_fraction * peak_lr at total_steps.
+  };
+  Kind kind = Kind::kConstant;
+  double peak_lr = 1e-4;        ///< learning rate after warm-up.
+  int64_t warmup_steps = 0;     ///< steps of linear warm-up (kWarmupCosine).
+  int64_t total_steps = 0;      ///< length of the run in steps (kWarmupCosine; >= warmup_steps).
+  double final_fraction = 0.0;  ///< lr at total_steps as a fraction of peak_lr (kWarmupCosine).
+
+  /// Learning rate of step `step` (0-based): warm-up gives peak_lr * (step + 1) / warmup_steps,
+  /// then peak * (f + (1 - f) * (1 + cos(pi * p)) / 2) with p = (step - warmup) / (total - warmup)
+  /// (clamped to [0, 1]).
+  double At(int64_t step) const;
+  static std::string KindName(Kind k);          ///< "constant", "cosine"
+  static Kind ParseKind(const std::string& s);  ///< ConfigError for other names
+};
+
+struct TrainOptions {
+  std::string preset = "paper";  ///< name of the preset these values started from.
+  int epochs = 500;              ///< passes over the training segments (used when steps == 0).
+  int64_t steps = 0;             ///< > 0: train exactly this many optimiser steps (overrides epochs);
+                                 ///< the last epoch may then be partial.
+  int batch_size = 100;          ///< mixed pairs per step.
+  double lr = 1e-4;              ///< peak (constant: the) learning rate of Adam.
+  std::string schedule = "constant";  ///< "constant" or "cosine" (linear warm-up + cosine decay).
+  double warmup_fraction = 0.0;  ///< cosine: warm-up steps as a fraction of the total steps [0, 1).
+  double final_lr_fraction = 0.0;  ///< cosine: final lr as a fraction of the peak [0, 1].
+  double adam_beta1 = 0.9, adam_beta2 = 0.999, adam_eps = 1e-8;
+  double weight_decay = 0.0;     ///< Adam L2 weight decay (paper: none).
+  bool between_class = true;     ///< BC mixing of two different-class segments (false: plain
+                                 ///< one-hot training with the same KL loss = cross-entropy).
+  uint64_t seed = 1;             ///< initial weights, pair sampling, mixing ratios and dropout.
+  std::string device = "cpu";    ///< "cpu", "cuda" or "cuda:N"; ConfigError if CUDA is unavailable.
+  int threads = 0;               ///< torch intra-op threads; 0 = LibTorch's default.
+  int eval_batch = 256;          ///< segments per forward pass when evaluating the test split.
+  std::string out_dir;           ///< log.csv, log.json, checkpoint.bin go here; "" = no files.
+  bool resume = false;           ///< continue from out_dir/checkpoint.bin (it must exist).
+  bool progress = true;          ///< progress on stderr (a bar on a TTY, else a line per epoch).
+
+  /// "paper": Adam 1e-4 constant, batch 100, 500 epochs.
+  /// "fast":  batch 100, 300 steps, peak 2e-3, 10 % linear warm-up, cosine decay to 1 %
+  ///          (for small data sets and quick runs; use with ArchConfig attention_scale mean1).
+  /// ConfigError for other names.
+  static TrainOptions Preset(const std::string& name);
+
+  /// Total optimiser steps for `train_segments` training segments:
+  /// steps if > 0, else epochs * StepsPerEpoch.
+  int64_t TotalSteps(int64_t train_segments) const;
+  /// ceil(train_segments / batch_size) (at least 1).
+  int64_t StepsPerEpoch(int64_t train_segments) const;
+  /// The schedule for a run of `total_steps` steps.
+  LrSchedule Schedule(int64_t total_steps) const;
+
+  /// ConfigError naming the field and the expected range.
+  void Validate() const;
+  std::string ToString() const;
+};
+
+void to_json(nlohmann::json& j, const TrainOptions& o);
+/// Requires every field; ConfigError naming a missing or mistyped one.
+void from_json(const nlohmann::json& j, TrainOptions& o);
+
+/// A 64-bit seed derived from (seed, a, b) with splitmix64 mixing (deterministic,
+/// platform-independent): the per-epoch seeds of a run.
+uint64_t DeriveSeed(uint64_t seed, uint64_t a, uint64_t b = 0);
+
+}  // namespace ascnet

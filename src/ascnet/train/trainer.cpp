@@ -1,0 +1,442 @@
+#include "ascnet/train/trainer.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <limits>
+#include <random>
+#include <sstream>
+
+#include <ATen/Parallel.h>
+#include <torch/cuda.h>
+#include <torch/optim/adam.h>
+#include <torch/types.h>
+#include <torch/utils.h>
+
+#include "ascnet/core/error.h"
+#include "ascnet/core/fs.h"
+#include "ascnet/train/bc.h"
+
+namespace ascnet {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+std::string Join(const std::string& dir, const std::string& file) {
+  return (std::filesystem::path(dir) / file).string();
+}
+
+std::string FormatDuration(double s) {
+  if (!std::isfinite(s) || s < 0) return "--:--";
+  const long t = std::lround(s);
+  char buf[32];
+  if (t >= 3600) {
+    std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", t / 3600, (t / 60) % 60, t % 60);
+  } else {
+    std::snprintf(buf, sizeof buf, "%02ld:%02ld", t / 60, t % 60);
+  }
+  return buf;
+}
+
+// Identity of a run: what must be equal for a checkpoint to be continued.
+nlohmann::json RunIdentity(const ArchConfig& arch, const SegmentSource& source, const Dataset& dataset,
+                           const Split& split, const SplitSegments& segs, const TrainOptions& o, int64_t total) {
+  nlohmann::json opt = {{"batch_size", o.batch_size},   {"lr", o.lr},
+                        {"schedule", o.schedule},       {"adam_beta1", o.adam_beta1},
+                        {"adam_beta2", o.adam_beta2},   {"adam_eps", o.adam_eps},
+                        {"weight_decay", o.weight_decay}, {"between_class", o.between_class},
+                        {"seed", o.seed}};
+  if (o.schedule != "constant") {  // the schedule depends on the run's length
+    opt["total_steps"] = total;
+    opt["warmup_fraction"] = o.warmup_fraction;
+    opt["final_lr_fraction"] = o.final_lr_fraction;
+  }
+  return {{"arch", nlohmann::json(arch)},
+          {"features", nlohmann::json(source.config())},
+          {"dataset", dataset.spec},
+          {"split", split.name},
+          {"train_segments", segs.train.size()},
+          {"test_segments", segs.test.size()},
+          {"options", opt}};
+}
+
+class Progress {
+ public:
+  Progress(const TrainOptions& o, const TrainHooks& h, int64_t total_steps, int epochs)
+      : enabled_(o.progress), total_(total_steps), epochs_(epochs), print_(h.print) {
+    tty_ = enabled_ && !print_ && ::isatty(STDERR_FILENO);
+  }
+  void Line(const std::string& s) {
+    if (print_) {
+      print_(s);
+    } else {
+      if (bar_shown_) std::cerr << "\n";
+      bar_shown_ = false;
+      std::cerr << s << std::endl;
+    }
+  }
+  void Start(int64_t step) {
+    start_step_ = step;
+    start_ = Clock::now();
+  }
+  double Eta(int64_t step) const {
+    const double el = std::chrono::duration<double>(Clock::now() - start_).count();
+    const int64_t done = step - start_step_;
+    return done > 0 ? el / static_cast<double>(done) * static_cast<double>(total_ - step) : kNaN;
+  }
+  void Step(int epoch, int64_t step, double loss, double test_acc) {
+    if (!tty_) return;
+    const double now = std::chrono::duration<double>(Clock::now() - start_).count();
+    if (step != total_ && now - last_draw_ < 0.2) return;
+    last_draw_ = now;
+    const int width = 24;
+    const int filled = total_ > 0 ? static_cast<int>(width * step / total_) : width;
+    char buf[256];
+    std::snprintf(buf, sizeof buf, "\r[%s%s] epoch %d/%d step %lld/%lld loss %.4f test acc %s ETA %s  ",
+                  std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(), epoch, epochs_,
+                  static_cast<long long>(step), static_cast<long long>(total_), loss,
+                  std::isfinite(test_acc) ? (std::to_string(std::lround(test_acc * 1000) / 10.0).substr(0, 5) + "%").c_str()
+                                          : "--",
+                  FormatDuration(Eta(step)).c_str());
+    std::cerr << buf << std::flush;
+    bar_shown_ = true;
+  }
+  void Epoch(const EpochRecord& r) {
+    if (!enabled_) return;
+    char buf[256];
+    std::snprintf(buf, sizeof buf,
+                  "epoch %d/%d step %lld/%lld lr %.3g train loss %.4f train acc %.2f%% test acc %.2f%% "
+                  "test loss %.4f elapsed %s ETA %s",
+                  r.epoch, epochs_, static_cast<long long>(r.step), static_cast<long long>(total_), r.lr, r.train_loss,
+                  100 * r.train_accuracy, 100 * r.test_accuracy, r.test_loss, FormatDuration(r.seconds).c_str(),
+                  FormatDuration(Eta(r.step)).c_str());
+    if (tty_) {
+      Step(r.epoch, r.step, r.train_loss, r.test_accuracy);
+      if (r.step == total_) std::cerr << "\n" << buf << std::endl, bar_shown_ = false;
+    } else {
+      Line(buf);
+    }
+  }
+  void Finish() {
+    if (bar_shown_) std::cerr << std::endl;
+    bar_shown_ = false;
+  }
+
+ private:
+  bool enabled_, tty_ = false, bar_shown_ = false;
+  int64_t total_, start_step_ = 0;
+  int epochs_;
+  std::function<void(const std::string&)> print_;
+  Clock::time_point start_ = Clock::now();
+  double last_draw_ = -1;
+};
+
+// Copies segments into a [n, C, M, T] float tensor, moves it to `device` and normalises it.
+torch::Tensor Gather(const SegmentSource& src, const std::vector<int64_t>& segs, const std::vector<int64_t>& pos,
+                     const std::vector<int64_t>& shape, const torch::Tensor& mean, const torch::Tensor& inv_std,
+                     torch::Device device) {
+  const int64_t f = src.segment_floats();
+  torch::Tensor x = torch::empty({static_cast<int64_t>(pos.size()), shape[0], shape[1], shape[2]}, torch::kFloat);
+  float* out = x.data_ptr<float>();
+  for (size_t i = 0; i < pos.size(); ++i) std::memcpy(out + i * f, src.segment(segs[pos[i]]), f * sizeof(float));
+  return (x.to(device) - mean) * inv_std;
+}
+
+struct EvalResult {
+  double accuracy = kNaN, loss = kNaN;
+};
+
+EvalResult Evaluate(NetworkImpl& net, const SegmentSource& src, const SplitSegments& segs,
+                    const std::vector<int64_t>& shape, const torch::Tensor& mean, const torch::Tensor& inv_std,
+                    torch::Device device, int batch) {
+  EvalResult r;
+  const int64_t n = static_cast<int64_t>(segs.test.size());
+  if (n == 0) return r;
+  torch::NoGradGuard no_grad;
+  net.eval();
+  int64_t correct = 0;
+  double loss = 0;
+  for (int64_t i = 0; i < n; i += batch) {
+    std::vector<int64_t> pos;
+    for (int64_t j = i; j < std::min(n, i + batch); ++j) pos.push_back(j);
+    const torch::Tensor x = Gather(src, segs.test, pos, shape, mean, inv_std, device);
+    std::vector<int64_t> lab(segs.test_labels.begin() + i, segs.test_labels.begin() + i + pos.size());
+    const torch::Tensor y = torch::tensor(lab, torch::kLong).to(device);
+    const torch::Tensor logits = net.forward(x).logits;
+    correct += logits.argmax(1).eq(y).sum().item<int64_t>();
+    loss += torch::nll_loss(torch::log_softmax(logits, 1), y, {}, at::Reduction::Sum).item<double>();
+  }
+  net.train();
+  r.accuracy = static_cast<double>(correct) / static_cast<double>(n);
+  r.loss = loss / static_cast<double>(n);
+  return r;
+}
+
+void WriteLogs(const std::string& dir, const TrainingLog& log) {
+  const std::string csv = log.ToCsv();
+  WriteFileAtomically(LogCsvPath(dir), [&](std::ostream& os) { os << csv; });
+  const std::string js = log.ToJson().dump(1);
+  WriteFileAtomically(LogJsonPath(dir), [&](std::ostream& os) { os << js << "\n"; });
+}
+
+}  // namespace
+
+std::string CheckpointPath(const std::string& d) { return Join(d, "checkpoint.bin"); }
+std::string BundlePath(const std::string& d) { return Join(d, "model.ascnet"); }
+std::string LogCsvPath(const std::string& d) { return Join(d, "log.csv"); }
+std::string LogJsonPath(const std::string& d) { return Join(d, "log.json"); }
+
+torch::Device ParseDevice(const std::string& name) {
+  if (name == "cpu") return torch::kCPU;
+  if (name == "cuda" || name.rfind("cuda:", 0) == 0) {
+    if (!torch::cuda::is_available()) {
+      throw ConfigError("invalid training option device = " + name +
+                        " (CUDA is not available: this LibTorch has no CUDA support or no GPU is visible; use cpu)");
+    }
+    int index = 0;
+    if (name.size() > 5) {
+      try {
+        index = std::stoi(name.substr(5));
+      } catch (const std::exception&) {
+        throw ConfigError("invalid training option device = " + name + " (expected cuda:N)");
+      }
+    }
+    if (index < 0 || index >= static_cast<int>(torch::cuda::device_count())) {
+      throw ConfigError("invalid training option device = " + name + " (" + std::to_string(torch::cuda::device_count()) +
+                        " CUDA device(s) visible)");
+    }
+    return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
+  }
+  throw ConfigError("invalid training option device = " + name + " (expected cpu, cuda or cuda:N)");
+}
+
+TrainResult TrainModel(const SegmentSource& source, const Dataset& dataset, const Split& split,
+                       const ArchConfig& arch_in, const TrainOptions& options, const TrainHooks& hooks) {
+  const auto t0 = Clock::now();
+  options.Validate();
+  ArchConfig arch = arch_in;
+  arch.classes = static_cast<int>(dataset.classes.size());
+  arch.Validate();
+  const std::vector<int64_t> shape = source.segment_shape();
+  if (shape.size() != 3 || shape[0] != arch.channels || shape[1] != arch.bands || shape[2] != arch.frames) {
+    throw ConfigError(WithPath(source.name(), "segments are [" + std::to_string(shape.size() == 3 ? shape[0] : -1) +
+                                                  ", " + std::to_string(shape.size() == 3 ? shape[1] : -1) + ", " +
+                                                  std::to_string(shape.size() == 3 ? shape[2] : -1) +
+                                                  "], the architecture expects [channels " +
+                                                  std::to_string(arch.channels) + ", bands " +
+                                                  std::to_string(arch.bands) + ", frames " +
+                                                  std::to_string(arch.frames) + "]"));
+  }
+  const torch::Device device = ParseDevice(options.device);
+  if (options.threads > 0) at::set_num_threads(options.threads);
+
+  const SplitSegments segs = CollectSegments(source, dataset, split);
+  const int64_t n_train = static_cast<int64_t>(segs.train.size());
+  if (n_train == 0) throw ConfigError("split " + split.name + ": no training segments");
+  if (options.between_class) {
+    bool two = false;
+    for (int l : segs.train_labels) two = two || l != segs.train_labels[0];
+    if (!two) throw ConfigError("split " + split.name + ": between-class mixing needs training segments of at least two classes");
+  }
+  const Normalisation norm = ComputeNormalisation(source, segs.train);
+  const int64_t spe = options.StepsPerEpoch(n_train);
+  const int64_t total = options.TotalSteps(n_train);
+  const int num_epochs = static_cast<int>((total + spe - 1) / spe);
+  const LrSchedule schedule = options.Schedule(total);
+  const nlohmann::json run = RunIdentity(arch, source, dataset, split, segs, options, total);
+
+  Progress progress(options, hooks, total, num_epochs);
+  {
+    std::ostringstream os;
+    os << options.ToString() << "\n"
+       << "data: " << dataset.spec << " split " << split.name << ": " << n_train << " training segments ("
+       << split.train.size() << " items), " << segs.test.size() << " test segments (" << split.test.size()
+       << " items); " << spe << " steps per epoch, " << total << " steps = " << num_epochs << " epochs\n"
+       << "architecture: " << arch.ToString() << "\n"
+       << "normalisation: " << norm.Summary();
+    if (options.progress) progress.Line(os.str());
+  }
+
+  // Network, optimiser, normalisation on the device.
+  torch::manual_seed(DeriveSeed(options.seed, 0));
+  NetworkPtr net = MakeNetwork(arch);
+  net->to(device);
+  net->train();
+  torch::optim::Adam adam(net->parameters(), torch::optim::AdamOptions(options.lr)
+                                                 .betas({options.adam_beta1, options.adam_beta2})
+                                                 .eps(options.adam_eps)
+                                                 .weight_decay(options.weight_decay));
+  const torch::Tensor mean =
+      torch::from_blob(const_cast<float*>(norm.mean.data()), {1, shape[0], shape[1], 1}, torch::kFloat).clone().to(device);
+  const torch::Tensor inv_std =
+      (1.0 / torch::from_blob(const_cast<float*>(norm.std.data()), {1, shape[0], shape[1], 1}, torch::kFloat)).to(device);
+
+  TrainResult result;
+  int epoch = 0;
+  int64_t step = 0;
+  TrainingLog log;
+  const bool files = !options.out_dir.empty();
+  if (files) {
+    std::error_code ec;
+    std::filesystem::create_directories(options.out_dir, ec);
+    if (ec) throw IoError(WithPath(options.out_dir, "cannot create the output folder (" + ec.message() + ")"));
+    const std::string ck_path = CheckpointPath(options.out_dir);
+    if (options.resume) {
+      if (PathExists(ck_path)) {
+        Checkpoint ck;
+        try {
+          ck = LoadCheckpoint(ck_path);
+        } catch (const CheckpointError& e) {
+          throw CheckpointError(std::string(e.what()) + "; cannot resume from it (delete " + ck_path +
+                                " to start over)");
+        }
+        if (ck.run != run) {
+          std::string diffs;
+          for (const auto& d : nlohmann::json::diff(ck.run, run)) diffs += (diffs.empty() ? "" : ", ") + d.value("path", std::string());
+          throw CheckpointError(WithPath(ck_path, "checkpoint: belongs to a different run (differs in " + diffs +
+                                                      "); resume with the same options and data, or use another output folder"));
+        }
+        LoadTrainingState(ck.state, *net, adam, device, ck_path);
+        epoch = ck.epoch;
+        step = ck.step;
+        log = ck.log;
+        result.resumed = true;
+        progress.Line("resuming " + ck_path + " after epoch " + std::to_string(epoch) + ", step " +
+                      std::to_string(step));
+      } else {
+        progress.Line("no checkpoint at " + ck_path + ": starting a new run");
+      }
+    } else if (PathExists(ck_path)) {
+      throw ConfigError(WithPath(ck_path, "a checkpoint of an earlier run is already there; pass resume (--resume) "
+                                          "to continue it, or choose another output folder"));
+    }
+  }
+
+  const double prior_seconds = log.epochs.empty() ? 0.0 : log.epochs.back().seconds;
+  progress.Start(step);
+  bool stopped = false;
+  const int64_t batch = options.batch_size;
+  for (; epoch < num_epochs && step < total; ++epoch) {
+    std::mt19937_64 rng(DeriveSeed(options.seed, 1, static_cast<uint64_t>(epoch)));
+    torch::manual_seed(DeriveSeed(options.seed, 2, static_cast<uint64_t>(epoch)));
+    std::vector<int64_t> perm(n_train);
+    for (int64_t i = 0; i < n_train; ++i) perm[i] = i;
+    for (int64_t i = n_train - 1; i > 0; --i) std::swap(perm[i], perm[UniformIndex(rng, i + 1)]);
+
+    net->train();
+    double loss_sum = 0, lr = schedule.At(step);
+    int64_t seen = 0, correct = 0;
+    for (int64_t b = 0; b < spe && step < total; ++b) {
+      std::vector<int64_t> first(perm.begin() + b * batch, perm.begin() + std::min(n_train, (b + 1) * batch));
+      const int64_t bs = static_cast<int64_t>(first.size());
+      torch::Tensor x, y;
+      std::vector<int64_t> l1(bs);
+      for (int64_t i = 0; i < bs; ++i) l1[i] = segs.train_labels[first[i]];
+      const torch::Tensor y1 = torch::tensor(l1, torch::kLong).to(device);
+      if (options.between_class) {
+        const BcPairs pairs = DrawBcPairs(segs.train_labels, first, rng);
+        std::vector<int64_t> l2(bs);
+        for (int64_t i = 0; i < bs; ++i) l2[i] = segs.train_labels[pairs.second[i]];
+        const torch::Tensor r = torch::tensor(pairs.ratio, torch::kDouble).to(device);
+        x = BcMixImages(Gather(source, segs.train, first, shape, mean, inv_std, device),
+                        Gather(source, segs.train, pairs.second, shape, mean, inv_std, device), r);
+        y = BcMixLabels(y1, torch::tensor(l2, torch::kLong).to(device), r, arch.classes);
+      } else {
+        x = Gather(source, segs.train, first, shape, mean, inv_std, device);
+        y = torch::one_hot(y1, arch.classes).to(torch::kFloat);
+      }
+      lr = schedule.At(step);
+      for (auto& group : adam.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+      adam.zero_grad();
+      const torch::Tensor logits = net->forward(x).logits;
+      const torch::Tensor loss = KlDivLoss(logits, y);
+      loss.backward();
+      adam.step();
+      const double lv = loss.item<double>();
+      if (!std::isfinite(lv)) {
+        throw ConfigError("training diverged: loss is " + std::to_string(lv) + " at step " + std::to_string(step) +
+                          " (lower the learning rate, option lr)");
+      }
+      loss_sum += lv * static_cast<double>(bs);
+      correct += logits.detach().argmax(1).eq(y.argmax(1)).sum().item<int64_t>();
+      seen += bs;
+      ++step;
+      progress.Step(epoch + 1, step, loss_sum / static_cast<double>(seen),
+                    log.epochs.empty() ? kNaN : log.epochs.back().test_accuracy);
+    }
+    const EvalResult ev = Evaluate(*net, source, segs, shape, mean, inv_std, device, options.eval_batch);
+    EpochRecord rec;
+    rec.epoch = epoch + 1;
+    rec.step = step;
+    rec.lr = lr;
+    rec.train_loss = loss_sum / static_cast<double>(std::max<int64_t>(1, seen));
+    rec.train_accuracy = static_cast<double>(correct) / static_cast<double>(std::max<int64_t>(1, seen));
+    rec.test_loss = ev.loss;
+    rec.test_accuracy = ev.accuracy;
+    rec.seconds = prior_seconds + std::chrono::duration<double>(Clock::now() - t0).count();
+    log.epochs.push_back(rec);
+    if (files) {
+      WriteLogs(options.out_dir, log);
+      Checkpoint ck;
+      ck.run = run;
+      ck.epoch = epoch + 1;
+      ck.step = step;
+      ck.log = log;
+      ck.state = SaveTrainingState(*net, adam);
+      SaveCheckpoint(CheckpointPath(options.out_dir), ck);
+    }
+    progress.Epoch(rec);
+    if (hooks.on_epoch_end && !hooks.on_epoch_end(rec)) {
+      ++epoch;
+      stopped = true;
+      break;
+    }
+  }
+  progress.Finish();
+
+  net->to(torch::kCPU);
+  net->eval();
+  result.log = log;
+  result.epochs = epoch;
+  result.steps = step;
+  result.completed = !stopped && step >= total;
+  result.test_accuracy = log.epochs.empty() ? kNaN : log.epochs.back().test_accuracy;
+  ModelBundle& b = result.bundle;
+  b.arch = arch;
+  b.features = source.config();
+  b.labels = dataset.classes;
+  b.normalisation = norm;
+  b.net = net;
+  nlohmann::json opt = options;
+  opt.erase("out_dir");
+  opt.erase("resume");
+  opt.erase("progress");
+  b.metadata = {{"training",
+                 {{"seed", options.seed},
+                  {"preset", options.preset},
+                  {"epochs", epoch},
+                  {"steps", step},
+                  {"dataset", dataset.spec},
+                  {"split", split.name},
+                  {"train_segments", n_train},
+                  {"test_segments", segs.test.size()},
+                  {"test_accuracy", std::isfinite(result.test_accuracy) ? nlohmann::json(result.test_accuracy)
+                                                                        : nlohmann::json(nullptr)},
+                  {"seconds", log.epochs.empty() ? 0.0 : log.epochs.back().seconds},
+                  {"completed", result.completed},
+                  {"options", opt}}}};
+  if (files && result.completed) {
+    result.bundle_path = BundlePath(options.out_dir);
+    SaveBundle(result.bundle_path, b);
+  }
+  result.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  return result;
+}
+
+}  // namespace ascnet
