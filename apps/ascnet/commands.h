@@ -9,12 +9,14 @@ void RegisterFeatures(CLI::App& app);  // features, filterbank  (cmd_features.cp
 void RegisterInfo(CLI::App& app);      // info                  (cmd_info.cpp)
 void RegisterTrain(CLI::App& app);     // train                 (cmd_train.cpp)
 void RegisterClassify(CLI::App& app);  // classify              (cmd_classify.cpp)
+void RegisterExperiment(CLI::App& app);  // experiment [merge]  (cmd_experiment.cpp)
 
 inline void RegisterAll(CLI::App& app) {
   RegisterFeatures(app);
   RegisterInfo(app);
   RegisterTrain(app);
   RegisterClassify(app);
+  RegisterExperiment(app);
 }
 
 }  // namespace ascnet::cli

@@ -1,0 +1,397 @@
+#include "ascnet/experiment/experiment.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "ascnet/calibration/fusion.h"
+#include "ascnet/core/error.h"
+#include "ascnet/core/fs.h"
+#include "ascnet/data/feature_cache.h"
+#include "ascnet/eval/metrics.h"
+#include "ascnet/model/classifier.h"
+#include "ascnet/train/cache_source.h"
+#include "ascnet/train/trainer.h"
+
+namespace ascnet {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+std::string ArchDisplay(const std::string& a) { return a == "attcrnn" ? "Att-CRNN" : a == "cnn" ? "CNN baseline" : a; }
+std::string FeatDisplay(const std::string& f) {
+  return f == "logmel" ? "logMel" : f == "loggam" ? "logGam" : f;
+}
+
+void Say(const ExperimentOptions& o, const std::string& line) {
+  if (o.progress) std::cerr << "[experiment] " << line << std::endl;
+}
+
+// Test-split outputs of one (arch, features) system on one split.
+struct RunOutputs {
+  std::vector<int> items;                      // test items that have segments
+  std::vector<int> truth;                      // their labels
+  std::vector<std::vector<double>> log_soft;   // per item: sum_n log max(p_softmax, 1e-7)
+  std::vector<std::vector<double>> log_svm;    // per item: same with the calibrated SVM
+  std::vector<int> seg_truth, seg_soft, seg_svm;
+};
+
+int Argmax(const double* p, int64_t n) { return static_cast<int>(std::max_element(p, p + n) - p); }
+int Argmax(const std::vector<double>& v) { return Argmax(v.data(), static_cast<int64_t>(v.size())); }
+
+// Network outputs for a list of segments (any order), `chunk` at a time.
+void ForwardSegments(Classifier& clf, const SegmentSource& src, const std::vector<int64_t>& segs,
+                     const std::function<void(size_t, const NetOutput&)>& sink, int64_t chunk = 256) {
+  const auto shape = src.segment_shape();
+  const int64_t floats = src.segment_floats();
+  std::vector<float> buf;
+  for (size_t i = 0; i < segs.size(); i += static_cast<size_t>(chunk)) {
+    const size_t n = std::min(segs.size() - i, static_cast<size_t>(chunk));
+    buf.resize(n * static_cast<size_t>(floats));
+    for (size_t k = 0; k < n; ++k) std::copy_n(src.segment(segs[i + k]), floats, buf.data() + k * floats);
+    const torch::Tensor x = torch::from_blob(buf.data(), {static_cast<int64_t>(n), shape[0], shape[1], shape[2]});
+    sink(i, clf.Forward(x));
+  }
+}
+
+FloatMatrix ToMatrix(const torch::Tensor& t) {
+  const torch::Tensor c = t.to(torch::kCPU, torch::kFloat).contiguous();
+  const float* p = c.data_ptr<float>();
+  return FloatMatrix(c.size(0), c.size(1), std::vector<float>(p, p + c.numel()));
+}
+
+DoubleMatrix Softmax(const torch::Tensor& logits) {
+  const torch::Tensor p = torch::softmax(logits, 1).to(torch::kCPU, torch::kDouble).contiguous();
+  const double* d = p.data_ptr<double>();
+  return DoubleMatrix(p.size(0), p.size(1), std::vector<double>(d, d + p.numel()));
+}
+
+json MatrixJson(const DoubleMatrix& m) {
+  json rows = json::array();
+  for (int64_t r = 0; r < m.rows; ++r) {
+    json row = json::array();
+    for (int64_t c = 0; c < m.cols; ++c) row.push_back(std::round(m(r, c) * 1e6) / 1e6);
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+// Train (or resume, or reuse) one system on one split, calibrate it, and evaluate it.
+RunOutputs RunSystem(const ExperimentOptions& o, const Dataset& ds, const Split& split, const FeatureCache& cache,
+                     const std::string& arch_name, const std::string& feat, const std::string& dir) {
+  const CacheSegmentSource source(cache);
+  const SplitSegments segs = CollectSegments(source, ds, split);
+  const std::string bundle_path = BundlePath(dir);
+  ModelBundle bundle;
+  bool trained = false;
+  if (PathExists(bundle_path)) {
+    try {
+      bundle = LoadBundle(bundle_path);
+      trained = true;
+    } catch (const Error& e) {
+      Say(o, "retraining: " + std::string(e.what()));
+    }
+  }
+  if (!trained) {
+    ArchConfig arch = ArchConfig::Preset(arch_name, static_cast<int>(ds.classes.size()));
+    if (auto it = o.arch_configs.find(arch_name); it != o.arch_configs.end()) {
+      arch = it->second;
+      arch.classes = static_cast<int>(ds.classes.size());
+    }
+    const std::string scale = !o.attention_scale.empty() ? o.attention_scale : (o.train.preset == "fast" ? "mean1" : "none");
+    if (arch.IsAttCrnn()) arch.attention_scale = ArchConfig::ParseScale(scale);
+    TrainOptions t = o.train;
+    t.out_dir = dir;
+    t.resume = PathExists(CheckpointPath(dir));
+    t.progress = o.progress;
+    if (t.threads == 0) t.threads = o.threads;
+    Say(o, split.name + " " + arch_name + "-" + feat + ": " + (t.resume ? "resuming training" : "training"));
+    bundle = TrainModel(cache, ds, split, arch, t).bundle;
+  }
+  if (!bundle.HasCalibration()) {
+    // Calibration: pooled features of the original (unmixed) training segments.
+    Say(o, split.name + " " + arch_name + "-" + feat + ": calibrating the linear SVM on " +
+               std::to_string(segs.train.size()) + " training segments");
+    Classifier clf(bundle);
+    std::vector<float> feats;
+    int64_t dim = 0;
+    ForwardSegments(clf, source, segs.train, [&](size_t, const NetOutput& out) {
+      const FloatMatrix m = ToMatrix(out.pooled);
+      dim = m.cols;
+      feats.insert(feats.end(), m.data.begin(), m.data.end());
+    });
+    CalibrationOptions co = o.calibration;
+    co.num_classes = static_cast<int>(ds.classes.size());
+    Calibrator cal;
+    cal.Fit(FloatMatrix(static_cast<int64_t>(segs.train.size()), dim, std::move(feats)), segs.train_labels, co);
+    bundle.calibration = cal;
+    SaveBundle(bundle_path, bundle);
+  }
+
+  // Evaluation on the test split, item by item (an item's segments are contiguous).
+  Classifier clf(bundle);
+  const Calibrator cal = bundle.calibration.get<Calibrator>();
+  RunOutputs out;
+  json pred_items = json::array();
+  for (int item : split.test) {
+    const int64_t n = source.item_segments(item);
+    if (n == 0) continue;  // failed to decode: reported by the cache
+    std::vector<int64_t> s(static_cast<size_t>(n));
+    for (int64_t k = 0; k < n; ++k) s[static_cast<size_t>(k)] = source.first_segment(item) + k;
+    DoubleMatrix soft, svm;
+    ForwardSegments(clf, source, s, [&](size_t, const NetOutput& net) {
+      soft = Softmax(net.logits);
+      svm = cal.Predict(ToMatrix(net.pooled));
+    }, n);
+    const int truth = ds.items[static_cast<size_t>(item)].label;
+    out.items.push_back(item);
+    out.truth.push_back(truth);
+    out.log_soft.push_back(SumLogPosteriors(soft));
+    out.log_svm.push_back(SumLogPosteriors(svm));
+    for (int64_t k = 0; k < n; ++k) {
+      out.seg_truth.push_back(truth);
+      out.seg_soft.push_back(Argmax(soft.Row(k), soft.cols));
+      out.seg_svm.push_back(Argmax(svm.Row(k), svm.cols));
+    }
+    pred_items.push_back({{"id", ds.items[static_cast<size_t>(item)].id}, {"truth", truth},
+                          {"softmax", MatrixJson(soft)}, {"svm", MatrixJson(svm)}});
+  }
+  const json predictions = {{"format", "ascnet.predictions"}, {"version", 1}, {"labels", ds.classes},
+                            {"split", split.name}, {"system", SystemName(arch_name, feat, false)}, {"items", pred_items}};
+  WriteFileAtomically((fs::path(dir) / "predictions.json").string(), [&](std::ostream& os) { os << predictions.dump() << "\n"; });
+  return out;
+}
+
+std::vector<int> RecordingDecisions(const std::vector<std::vector<double>>& scores) {
+  std::vector<int> d;
+  for (const auto& s : scores) d.push_back(Argmax(s));
+  return d;
+}
+
+json SettingsJson(const ExperimentOptions& o) {
+  TrainOptions t = o.train;
+  t.out_dir.clear();
+  t.resume = false;
+  t.progress = true;
+  return {{"dataset", o.dataset}, {"archs", o.archs}, {"features", o.features}, {"train", t},
+          {"attention_scale", o.attention_scale}, {"calibration", o.calibration}};
+}
+
+ExperimentResults CollectFinished(const std::string& dir) {
+  ExperimentResults all;
+  const fs::path splits = fs::path(dir) / "splits";
+  std::error_code ec;
+  if (!fs::is_directory(splits, ec)) return all;
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(splits, ec)) {
+    if (fs::exists(e.path() / "result.json")) files.push_back(e.path() / "result.json");
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<ExperimentResults> parts;
+  for (const auto& f : files) parts.push_back(ReadResults(f.string()));
+  return parts.empty() ? all : MergeResults(parts);
+}
+
+void WriteSummary(const std::string& out_dir, const ExperimentResults& r) {
+  WriteResults((fs::path(out_dir) / "results.json").string(), r);
+  const std::string md = ResultsMarkdown(r);
+  WriteFileAtomically((fs::path(out_dir) / "results.md").string(), [&](std::ostream& os) { os << md; });
+}
+
+}  // namespace
+
+std::string SystemName(const std::string& arch, const std::string& features, bool softmax) {
+  return ArchDisplay(arch) + " (" + FeatDisplay(features) + (softmax ? ", softmax" : "") + ")";
+}
+
+std::string ResultsMarkdown(const ExperimentResults& results) {
+  std::ostringstream os;
+  os << "# Results\n\n" << results.splits.size() << " split(s):";
+  for (const auto& s : results.splits) os << " " << s.split;
+  os << "\n\nAccuracy of 2 s segments and of whole recordings (multiplicative fusion of segment posteriors), "
+        "macro F1 and macro precision of recordings, in %, mean ± std over splits. Systems without \"softmax\" "
+        "use the calibrated linear SVM; \"fusion\" sums the log posteriors of the logMel and logGam systems.\n\n";
+  if (!results.splits.empty()) os << RenderMarkdownTable(results);
+  return os.str();
+}
+
+void ExperimentOptions::Validate() const {
+  if (dataset.empty()) throw ConfigError("experiment: --dataset is required (e.g. csv:meta.csv)");
+  if (out_dir.empty()) throw ConfigError("experiment: --out is required");
+  if (archs.empty()) throw ConfigError("experiment: --arch lists no architecture (expected attcrnn and/or cnn)");
+  for (const auto& a : archs) {
+    if (a != "attcrnn" && a != "cnn") throw ConfigError("experiment: unknown architecture '" + a + "' (expected attcrnn or cnn)");
+  }
+  if (features.empty()) throw ConfigError("experiment: --features lists no feature preset (expected logmel and/or loggam)");
+  for (const auto& f : features) FeatureConfig::Preset(f);
+  if (!attention_scale.empty()) ArchConfig::ParseScale(attention_scale);
+  if (threads < 1) throw ConfigError("experiment: --threads = " + std::to_string(threads) + " (expected >= 1)");
+  train.Validate();
+  calibration.Validate();
+}
+
+std::string ExperimentOptions::ToString() const {
+  std::ostringstream os;
+  auto join = [](const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : ",") + x;
+    return s;
+  };
+  os << "ExperimentOptions(dataset=" << dataset << ", archs=" << join(archs) << ", features=" << join(features)
+     << ", splits=" << splits << ", out=" << out_dir << ", cache=" << (cache_dir.empty() ? out_dir + "/cache" : cache_dir)
+     << ", attention_scale=" << (attention_scale.empty() ? "preset default" : attention_scale) << ", threads=" << threads
+     << ")\n  " << train.ToString() << "\n  " << calibration.ToString();
+  return os.str();
+}
+
+ExperimentResults RunExperiment(const ExperimentOptions& o) {
+  o.Validate();
+  std::error_code ec;
+  fs::create_directories(o.out_dir, ec);
+  if (ec) throw IoError(WithPath(o.out_dir, "cannot create the experiment folder (" + ec.message() + ")"));
+  const std::string settings_path = (fs::path(o.out_dir) / "experiment.json").string();
+  const json settings = SettingsJson(o);
+  if (PathExists(settings_path)) {
+    json old;
+    try {
+      old = json::parse(ReadFile(settings_path));
+    } catch (const json::exception& e) {
+      throw FormatError(WithPath(settings_path, std::string("unreadable (") + e.what() + "); remove it to start over"));
+    }
+    if (old != settings) {
+      std::string diff;
+      for (auto it = settings.begin(); it != settings.end(); ++it) {
+        if (!old.contains(it.key()) || old[it.key()] != it.value()) diff += (diff.empty() ? "" : ", ") + it.key();
+      }
+      throw ConfigError(WithPath(settings_path, "this experiment folder was made with other settings (" + diff +
+                                                    " differ); use another --out, or the same settings to resume"));
+    }
+  } else {
+    WriteFileAtomically(settings_path, [&](std::ostream& os) { os << settings.dump(2) << "\n"; });
+  }
+  if (o.progress) std::cerr << o.ToString() << std::endl;
+
+  const Dataset ds = LoadDataset(o.dataset);
+  const std::vector<int> selected = SelectSplits(ds, o.splits);
+  Say(o, ds.spec + ": " + std::to_string(ds.items.size()) + " items, " + std::to_string(ds.classes.size()) +
+             " classes, " + std::to_string(selected.size()) + " split(s) selected");
+  torch::set_num_threads(o.threads);
+
+  // Feature caches are built lazily, once per feature preset, and shared by every split.
+  std::map<std::string, FeatureCache> caches;
+  auto cache_for = [&](const std::string& f) -> const FeatureCache& {
+    auto it = caches.find(f);
+    if (it != caches.end()) return it->second;
+    CacheOptions co;
+    co.root = o.cache_dir.empty() ? (fs::path(o.out_dir) / "cache").string() : o.cache_dir;
+    co.threads = o.threads;
+    co.progress = o.progress;
+    FeatureCache c = FeatureCache::Build(ds, FeatureConfig::Preset(f), co);
+    for (const CacheFailure& fail : c.failures()) {
+      std::cerr << "[experiment] warning: skipped (cannot be decoded): " << fail.error << std::endl;
+    }
+    return caches.emplace(f, std::move(c)).first->second;
+  };
+
+  for (size_t n = 0; n < selected.size(); ++n) {
+    const Split& split = ds.splits[static_cast<size_t>(selected[n])];
+    const fs::path split_dir = fs::path(o.out_dir) / "splits" / split.name;
+    const std::string result_path = (split_dir / "result.json").string();
+    if (PathExists(result_path)) {
+      try {
+        ReadResults(result_path);
+        Say(o, "split " + split.name + " (" + std::to_string(n + 1) + "/" + std::to_string(selected.size()) +
+                   "): already finished, reused");
+        continue;
+      } catch (const Error& e) {
+        Say(o, "split " + split.name + ": recomputing, its result is damaged: " + e.what());
+      }
+    }
+    Say(o, "split " + split.name + " (" + std::to_string(n + 1) + "/" + std::to_string(selected.size()) + ")");
+    const int k = static_cast<int>(ds.classes.size());
+    SplitResult result;
+    result.split = split.name;
+    for (const std::string& arch : o.archs) {
+      std::vector<RunOutputs> per_feature;
+      for (const std::string& feat : o.features) {
+        const std::string dir = (split_dir / (arch + "-" + feat)).string();
+        fs::create_directories(dir, ec);
+        per_feature.push_back(RunSystem(o, ds, split, cache_for(feat), arch, feat, dir));
+        const RunOutputs& r = per_feature.back();
+        result.systems.push_back({SystemName(arch, feat, false), ComputeMetrics(r.seg_truth, r.seg_svm, k),
+                                  ComputeMetrics(r.truth, RecordingDecisions(r.log_svm), k)});
+        result.systems.push_back({SystemName(arch, feat, true), ComputeMetrics(r.seg_truth, r.seg_soft, k),
+                                  ComputeMetrics(r.truth, RecordingDecisions(r.log_soft), k)});
+      }
+      if (per_feature.size() > 1) {
+        // Feature fusion: sum the per-recording log posteriors of every feature system.
+        for (bool softmax : {false, true}) {
+          std::vector<std::vector<double>> fused = softmax ? per_feature[0].log_soft : per_feature[0].log_svm;
+          for (size_t f = 1; f < per_feature.size(); ++f) {
+            const auto& other = softmax ? per_feature[f].log_soft : per_feature[f].log_svm;
+            if (per_feature[f].items != per_feature[0].items) {
+              throw FormatError("split " + split.name + ": the feature systems scored different test items");
+            }
+            for (size_t i = 0; i < fused.size(); ++i) {
+              for (int c = 0; c < k; ++c) fused[i][static_cast<size_t>(c)] += other[i][static_cast<size_t>(c)];
+            }
+          }
+          result.systems.push_back({SystemName(arch, "fusion", softmax), std::nullopt,
+                                    ComputeMetrics(per_feature[0].truth, RecordingDecisions(fused), k)});
+        }
+      }
+    }
+    // Paper order: per architecture, fusion first, then the single-feature systems.
+    std::stable_sort(result.systems.begin(), result.systems.end(), [&](const SystemResult& a, const SystemResult& b) {
+      auto rank = [&](const std::string& s) {
+        size_t arch = 0;
+        for (size_t i = 0; i < o.archs.size(); ++i) {
+          if (s.rfind(ArchDisplay(o.archs[i]) + " (", 0) == 0) arch = i;
+        }
+        const bool soft = s.find("softmax") != std::string::npos;
+        const bool fusion = s.find("(fusion") != std::string::npos;
+        return arch * 4 + (soft ? 2 : 0) + (fusion ? 0 : 1);
+      };
+      return rank(a.system) < rank(b.system);
+    });
+    ExperimentResults one;
+    one.splits.push_back(result);
+    WriteResults(result_path, one);
+    Say(o, "split " + split.name + " done");
+  }
+  const ExperimentResults all = CollectFinished(o.out_dir);
+  WriteSummary(o.out_dir, all);
+  Say(o, "results: " + (fs::path(o.out_dir) / "results.md").string());
+  return all;
+}
+
+ExperimentResults MergeExperiments(const std::vector<std::string>& dirs, const std::string& out_dir) {
+  if (dirs.empty()) throw ConfigError("experiment merge: no experiment folders given");
+  std::vector<ExperimentResults> parts;
+  for (const std::string& d : dirs) {
+    std::error_code ec;
+    if (fs::is_regular_file(d, ec)) {
+      parts.push_back(ReadResults(d));
+    } else if (fs::is_directory(d, ec)) {
+      ExperimentResults r = CollectFinished(d);
+      if (r.splits.empty()) throw FormatError(WithPath(d, "no finished split (splits/*/result.json) in this folder"));
+      parts.push_back(std::move(r));
+    } else {
+      throw IoError(WithPath(d, "no such experiment folder or results file"));
+    }
+  }
+  const ExperimentResults merged = MergeResults(parts);
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  WriteSummary(out_dir, merged);
+  return merged;
+}
+
+}  // namespace ascnet

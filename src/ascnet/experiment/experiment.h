@@ -1,0 +1,63 @@
+// The evaluation protocol of the paper on any dataset: for every selected split and every
+// (architecture, feature) pair, train (between-class, resumable), calibrate (linear SVM +
+// Platt on the unmixed training segments), evaluate 2 s segments and whole recordings
+// (softmax and SVM), and fuse the Mel and Gammatone systems of each architecture.
+//
+// Folder layout (OUT = ExperimentOptions::out_dir):
+//   OUT/experiment.json                      effective settings (a resumed run must match)
+//   OUT/splits/<split>/<arch>-<features>/    model.ascnet, log.csv, log.json, checkpoint.bin,
+//                                            predictions.json (test posteriors)
+//   OUT/splits/<split>/result.json           the split's metrics (written last: marks it done)
+//   OUT/results.json, OUT/results.md         every finished split merged, mean ± std table
+// Splits are independent: run them in separate processes (--splits K) and merge.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ascnet/calibration/calibrator.h"
+#include "ascnet/eval/results.h"
+#include "ascnet/model/arch.h"
+#include "ascnet/train/options.h"
+
+namespace ascnet {
+
+struct ExperimentOptions {
+  std::string dataset;                                 ///< dataset spec, e.g. "csv:meta.csv"
+  std::vector<std::string> archs = {"attcrnn", "cnn"};  ///< "attcrnn", "cnn"
+  std::vector<std::string> features = {"logmel", "loggam"};  ///< feature presets
+  std::string splits = "all";                          ///< SelectSplits selection
+  std::string out_dir;                                 ///< experiment folder (required)
+  std::string cache_dir;                               ///< feature cache; "" = OUT/cache
+  TrainOptions train = TrainOptions::Preset("fast");   ///< schedule (out_dir/resume set per run)
+  std::string attention_scale;  ///< attcrnn mask scale; "" = mean1 for the fast preset, none otherwise
+  CalibrationOptions calibration;                      ///< C = 0.1, 5-fold Platt
+  int threads = 2;                                     ///< feature extraction and LibTorch threads
+  bool progress = true;
+  /// Architecture used for an entry of `archs` instead of ArchConfig::Preset (classes and
+  /// the attention scale are still set by the experiment); for small test networks.
+  std::map<std::string, ArchConfig> arch_configs;
+
+  void Validate() const;
+  std::string ToString() const;
+};
+
+/// Runs (or resumes) the protocol; finished splits (result.json present) are never
+/// recomputed. Returns every finished split of OUT (also those of earlier runs) and writes
+/// OUT/results.json and OUT/results.md.
+ExperimentResults RunExperiment(const ExperimentOptions& options);
+
+/// Merges the finished splits of experiment folders (OUT/splits/*/result.json, or a
+/// results.json given directly) into out_dir/results.json and out_dir/results.md.
+/// ConfigError if a split occurs twice.
+ExperimentResults MergeExperiments(const std::vector<std::string>& dirs, const std::string& out_dir);
+
+/// The paper's system names: "Att-CRNN (logMel)", "CNN baseline (logGam)", "Att-CRNN (fusion)";
+/// softmax variants get ", softmax" inside the parentheses.
+std::string SystemName(const std::string& arch, const std::string& features, bool softmax);
+
+/// Table text as written to results.md (title, command-independent).
+std::string ResultsMarkdown(const ExperimentResults& results);
+
+}  // namespace ascnet

@@ -1,0 +1,125 @@
+// The protocol end to end on a small generated dataset with small networks.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "ascnet/core/fs.h"
+#include "ascnet/experiment/experiment.h"
+#include "ascnet/model/bundle.h"
+#include "cli/cli_runner.h"
+#include "infer/infer_fixtures.h"
+
+using namespace ascnet;
+using namespace ascnet::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+// 3 classes (tones of distinct pitch) x 3 folds x 2 clips of 4-6 s.
+std::string MakeDataset(const fs::path& dir) {
+  fs::create_directories(dir / "audio");
+  std::ofstream csv(dir / "meta.csv");
+  csv << "filename,label,fold\n";
+  const std::pair<const char*, double> classes[] = {{"low", 250}, {"mid", 1000}, {"high", 4000}};
+  for (const auto& [name, freq] : classes) {
+    for (int fold = 1; fold <= 3; ++fold) {
+      for (int k = 0; k < 2; ++k) {
+        const std::string file = std::string(name) + "_" + std::to_string(fold) + "_" + std::to_string(k) + ".wav";
+        WriteToneWav((dir / "audio" / file).string(), 4.0 + k + 0.5 * fold, freq * (1 + 0.03 * fold + 0.01 * k));
+        csv << "audio/" << file << "," << name << "," << fold << "\n";
+      }
+    }
+  }
+  return "csv:" + (dir / "meta.csv").string();
+}
+
+ExperimentOptions SmallOptions(const std::string& dataset, const fs::path& out, const std::string& splits) {
+  ExperimentOptions o;
+  o.dataset = dataset;
+  o.out_dir = out.string();
+  o.cache_dir = (out.parent_path() / "cache").string();
+  o.splits = splits;
+  o.train = TrainOptions::Preset("fast");
+  o.train.steps = 6;
+  o.train.batch_size = 16;
+  o.threads = 2;
+  o.progress = false;
+  o.calibration.cv_folds = 3;
+  for (const std::string a : {"attcrnn", "cnn"}) {
+    ArchConfig c = ArchConfig::Preset(a, 3);
+    c.filters = {4, 8, 8};
+    c.hidden = 8;
+    c.attention = 8;
+    o.arch_configs[a] = c;
+  }
+  return o;
+}
+
+}  // namespace
+
+TEST(Experiment, RunsEverySplitWritesTablesResumesAndMerges) {
+  const fs::path dir = TempDir("experiment");
+  const std::string ds = MakeDataset(dir / "data");
+
+  // All three splits in one run.
+  const ExperimentResults all = RunExperiment(SmallOptions(ds, dir / "all", "all"));
+  ASSERT_EQ(all.splits.size(), 3u);
+  // 2 archs x (2 features x (svm, softmax) + 2 fusions) = 12 systems per split.
+  EXPECT_EQ(all.splits[0].systems.size(), 12u);
+  EXPECT_EQ(all.splits[0].systems[0].system, "Att-CRNN (fusion)");
+  EXPECT_FALSE(all.splits[0].systems[0].segment.has_value());
+  const std::string md = ReadFile((dir / "all/results.md").string());
+  EXPECT_NE(md.find("| Att-CRNN (logMel) |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| CNN baseline (fusion) |"), std::string::npos) << md;
+  for (const char* f : {"results.json", "experiment.json", "splits/fold2/result.json",
+                        "splits/fold2/attcrnn-loggam/model.ascnet", "splits/fold2/attcrnn-loggam/log.csv",
+                        "splits/fold2/cnn-logmel/predictions.json"}) {
+    EXPECT_TRUE(fs::exists(dir / "all" / f)) << f;
+  }
+  // The bundle carries its calibration, so it classifies with the SVM.
+  EXPECT_TRUE(LoadBundle((dir / "all/splits/fold1/cnn-logmel/model.ascnet").string()).HasCalibration());
+
+  // A finished split is never recomputed: a second run reuses every result as it is.
+  const auto stamp = fs::last_write_time(dir / "all/splits/fold1/result.json");
+  const ExperimentResults again = RunExperiment(SmallOptions(ds, dir / "all", "all"));
+  EXPECT_EQ(fs::last_write_time(dir / "all/splits/fold1/result.json"), stamp);
+  EXPECT_EQ(ResultsMarkdown(again), ResultsMarkdown(all));
+
+  // An interrupted split (result and bundle gone, checkpoint left) resumes to the same table.
+  fs::remove(dir / "all/splits/fold3/result.json");
+  fs::remove(dir / "all/splits/fold3/cnn-loggam/model.ascnet");
+  EXPECT_EQ(ResultsMarkdown(RunExperiment(SmallOptions(ds, dir / "all", "all"))), ResultsMarkdown(all));
+
+  // Splits run as separate jobs and merged give the single run's table.
+  RunExperiment(SmallOptions(ds, dir / "part1", "1"));
+  RunExperiment(SmallOptions(ds, dir / "part23", "2-3"));
+  const ExperimentResults merged =
+      MergeExperiments({(dir / "part1").string(), (dir / "part23").string()}, (dir / "merged").string());
+  EXPECT_EQ(ResultsMarkdown(merged), ResultsMarkdown(all));
+  EXPECT_EQ(ReadFile((dir / "merged/results.md").string()), ReadFile((dir / "all/results.md").string()));
+
+  // Other settings in the same folder are refused, naming what differs.
+  ExperimentOptions other = SmallOptions(ds, dir / "all", "all");
+  other.features = {"logmel"};
+  try {
+    RunExperiment(other);
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("features"), std::string::npos) << e.what();
+  }
+  // Merging a split twice is refused.
+  EXPECT_THROW(MergeExperiments({(dir / "part1").string(), (dir / "all").string()}, (dir / "m2").string()), ConfigError);
+  fs::remove_all(dir);
+}
+
+TEST(Experiment, CliHelpAndErrors) {
+  CliResult r = RunCli("experiment --help");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("ascnet experiment --dataset csv:"), std::string::npos) << r.out;
+  r = RunCli("experiment --dataset csv:/nonexistent/meta.csv --out /tmp/ascnet-x-never");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("/nonexistent/meta.csv"), std::string::npos) << r.err;
+  r = RunCli("experiment merge /nonexistent-dir");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("/nonexistent-dir"), std::string::npos) << r.err;
+}
