@@ -18,8 +18,11 @@ Classifier Classifier::Load(const std::string& path, torch::Device device) {
   return Classifier(LoadBundle(path, torch::kCPU), device);
 }
 
+void Classifier::SetFast(bool fast) { fast_ = fast; }
+
 void Classifier::To(torch::Device device) {
   device_ = device;
+  engine_.reset();
   bundle_.net->to(device);
   mean_ = mean_.to(device);
   inv_std_ = inv_std_.to(device);
@@ -43,11 +46,14 @@ NetOutput Classifier::Forward(const torch::Tensor& segments) {
   torch::InferenceMode guard;
   const torch::Tensor x = Normalise(segments);
   NetworkImpl& net = *bundle_.net;
+  const bool fast = fast_ && device_.is_cpu();
+  if (fast && !engine_) engine_ = std::make_shared<InferenceEngine>(bundle_.net);
+  auto run = [&](const torch::Tensor& part) { return fast ? engine_->Forward(part) : net.forward(part); };
   const int64_t s = x.size(0);
-  if (s <= max_batch_) return net.forward(x);
+  if (s <= max_batch_) return run(x);
   std::vector<torch::Tensor> logits, pooled, a_spa, a_tem;
   for (int64_t i = 0; i < s; i += max_batch_) {
-    NetOutput o = net.forward(x.slice(0, i, std::min(s, i + max_batch_)));
+    NetOutput o = run(x.slice(0, i, std::min(s, i + max_batch_)));
     logits.push_back(o.logits);
     pooled.push_back(o.pooled);
     if (o.a_spa.defined()) a_spa.push_back(o.a_spa);

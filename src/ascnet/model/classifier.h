@@ -9,6 +9,7 @@
 #include <torch/types.h>
 
 #include "ascnet/model/bundle.h"
+#include "ascnet/model/inference.h"
 
 namespace ascnet {
 
@@ -28,6 +29,9 @@ class Classifier {
 
   /// Segments are processed in chunks of at most this many (bounds memory; default 256).
   void SetMaxBatch(int64_t n);
+  /// Use the InferenceEngine fast path on the CPU (default true; same results up to float
+  /// rounding). Off: the network's plain eval forward.
+  void SetFast(bool fast);
   /// [S, channels, bands, frames] features -> (x - mean) / std on device(), float32.
   /// TORCH_CHECK-fails on a wrong shape.
   torch::Tensor Normalise(const torch::Tensor& segments) const;
@@ -41,6 +45,8 @@ class Classifier {
   torch::Device device_;
   torch::Tensor mean_, inv_std_;  // [1, channels, bands, 1]
   int64_t max_batch_ = 256;
+  bool fast_ = true;
+  std::shared_ptr<InferenceEngine> engine_;  // built lazily, for CPU networks
 };
 
 }  // namespace ascnet

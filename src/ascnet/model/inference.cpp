@@ -1,0 +1,293 @@
+#include "ascnet/model/inference.h"
+
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include <ATen/Parallel.h>
+#include <torch/csrc/autograd/grad_mode.h>
+
+namespace ascnet {
+namespace {
+
+/// out[n, c, mo, t] = scale[c] * max_k(sign[c] * relu(y[n, c, mo*pool + k, t])) + shift[c]
+/// for mo < M / pool, which equals max_k(BN(relu(y))) exactly (BN is monotone per channel).
+/// `y` and `out` may have any strides (NCHW, channels-last, views into padded buffers); the
+/// loops run along the dimension that is contiguous in both (channels for channels-last,
+/// time for NCHW) so that the compiler vectorises them.
+void ReluPoolAffine(const torch::Tensor& y, const torch::Tensor& out, int pool, const float* scale,
+                    const float* shift, const float* sign) {
+  const int64_t n = y.size(0), c = y.size(1), t = y.size(3), mo = out.size(2);
+  TORCH_CHECK(out.size(0) == n && out.size(1) == c && out.size(3) == t && mo * pool <= y.size(2),
+              "ReluPoolAffine: shapes ", y.sizes(), " -> ", out.sizes());
+  const float* yp = y.data_ptr<float>();
+  float* op = out.data_ptr<float>();
+  const int64_t ysn = y.stride(0), ysc = y.stride(1), ysm = y.stride(2), yst = y.stride(3);
+  const int64_t osn = out.stride(0), osc = out.stride(1), osm = out.stride(2), ost = out.stride(3);
+  if (ysc == 1 && osc == 1) {  // channels-last in and out: vectorise over channels
+    for (int64_t b = 0; b < n; ++b) {
+      for (int64_t m = 0; m < mo; ++m) {
+        for (int64_t k = 0; k < t; ++k) {
+          const float* src = yp + b * ysn + m * pool * ysm + k * yst;
+          float* __restrict__ dst = op + b * osn + m * osm + k * ost;
+          for (int64_t ch = 0; ch < c; ++ch) dst[ch] = sign[ch] * std::max(src[ch], 0.0f);
+          for (int q = 1; q < pool; ++q) {
+            const float* s = src + q * ysm;
+            for (int64_t ch = 0; ch < c; ++ch) {
+              const float v = sign[ch] * std::max(s[ch], 0.0f);
+              dst[ch] = dst[ch] < v ? v : dst[ch];
+            }
+          }
+          for (int64_t ch = 0; ch < c; ++ch) dst[ch] = scale[ch] * dst[ch] + shift[ch];
+        }
+      }
+    }
+    return;
+  }
+  if (yst == 1 && ost == 1) {  // time contiguous in and out (NCHW): vectorise over time
+    for (int64_t b = 0; b < n; ++b) {
+      for (int64_t ch = 0; ch < c; ++ch) {
+        const float sg = sign[ch], a = scale[ch], sh = shift[ch];
+        for (int64_t m = 0; m < mo; ++m) {
+          const float* src = yp + b * ysn + ch * ysc + m * pool * ysm;
+          float* __restrict__ dst = op + b * osn + ch * osc + m * osm;
+          for (int64_t k = 0; k < t; ++k) dst[k] = sg * std::max(src[k], 0.0f);
+          for (int q = 1; q < pool; ++q) {
+            const float* s = src + q * ysm;
+            for (int64_t k = 0; k < t; ++k) {
+              const float v = sg * std::max(s[k], 0.0f);
+              dst[k] = dst[k] < v ? v : dst[k];
+            }
+          }
+          for (int64_t k = 0; k < t; ++k) dst[k] = a * dst[k] + sh;
+        }
+      }
+    }
+    return;
+  }
+  // Any other combination of layouts: plain strided loops.
+  for (int64_t b = 0; b < n; ++b) {
+    for (int64_t ch = 0; ch < c; ++ch) {
+      for (int64_t m = 0; m < mo; ++m) {
+        for (int64_t k = 0; k < t; ++k) {
+          float v = -std::numeric_limits<float>::infinity();
+          for (int q = 0; q < pool; ++q) {
+            v = std::max(v, sign[ch] * std::max(yp[b * ysn + ch * ysc + (m * pool + q) * ysm + k * yst], 0.0f));
+          }
+          op[b * osn + ch * osc + m * osm + k * ost] = scale[ch] * v + shift[ch];
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+bool LimitOpenBlasThreads(int n) {
+  using SetThreads = void (*)(int);
+  auto fn = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  if (fn == nullptr) return false;
+  fn(n);
+  return true;
+}
+
+InferenceEngine::InferenceEngine(NetworkPtr net, InferenceOptions options)
+    : net_(std::move(net)), options_(std::move(options)) {
+  TORCH_CHECK(net_ != nullptr, "InferenceEngine: no network");
+  TORCH_CHECK(options_.chunk >= 0, "InferenceEngine: chunk must be >= 0, got ", options_.chunk);
+  TORCH_CHECK(options_.conv_chunk >= 1, "InferenceEngine: conv_chunk must be >= 1, got ", options_.conv_chunk);
+  arch_ = net_->arch();
+  // Work items already occupy every intra-op thread; OpenBLAS threads of its own (Debian's
+  // libtorch) would oversubscribe the cores and stall the items (measured: 30x slower).
+  LimitOpenBlasThreads(1);
+  const int layers = arch_.NumConvLayers();
+  if (options_.channels_last.empty()) {
+    options_.channels_last.assign(layers, false);  // measured: all-NCHW ~ all-NHWC > mixed
+  }
+  TORCH_CHECK(static_cast<int>(options_.channels_last.size()) == layers, "InferenceEngine: channels_last needs ",
+              layers, " entries, got ", options_.channels_last.size());
+  ConvBlockImpl* block = nullptr;
+  if (auto* a = dynamic_cast<AttCrnnImpl*>(net_.get())) block = a->conv.get();
+  if (auto* c = dynamic_cast<CnnImpl*>(net_.get())) block = c->conv.get();
+  TORCH_CHECK(block != nullptr, "InferenceEngine: unknown network type");
+  torch::NoGradGuard no_grad;
+  for (int i = 0; i < layers; ++i) {
+    ConvLayer L;
+    const auto& conv = block->convs()[i];
+    const auto& bn = block->bns()[i];
+    const int k = arch_.kernels[i];
+    L.pad_before = (k - 1) / 2;
+    L.pad_after = k - 1 - L.pad_before;
+    L.channels_last = options_.channels_last[i];
+    const auto cpu = torch::TensorOptions().dtype(torch::kFloat).device(torch::kCPU);
+    torch::Tensor w = conv->weight.detach().to(cpu).clone();
+    L.weight = L.channels_last ? w.contiguous(torch::MemoryFormat::ChannelsLast) : w.contiguous();
+    L.bias = conv->bias.detach().to(cpu).clone();
+    // Batch norm (eval): y = x * alpha + beta', alpha = gamma / sqrt(var + eps).
+    const torch::Tensor var = bn->running_var.detach().to(cpu).to(torch::kDouble);
+    const torch::Tensor mean = bn->running_mean.detach().to(cpu).to(torch::kDouble);
+    const torch::Tensor gamma = bn->weight.detach().to(cpu).to(torch::kDouble);
+    const torch::Tensor beta = bn->bias.detach().to(cpu).to(torch::kDouble);
+    const torch::Tensor alpha = gamma / torch::sqrt(var + arch_.batchnorm_eps);
+    const torch::Tensor shift = beta - mean * alpha;
+    const int64_t f = alpha.size(0);
+    for (int64_t c = 0; c < f; ++c) {
+      const double a = alpha[c].item<double>();
+      L.scale.push_back(static_cast<float>(std::abs(a)));
+      L.sign.push_back(a < 0 ? -1.0f : 1.0f);
+      L.shift.push_back(static_cast<float>(shift[c].item<double>()));
+    }
+    conv_.push_back(std::move(L));
+  }
+  if (auto* a = dynamic_cast<AttCrnnImpl*>(net_.get())) {
+    const auto cpu = torch::TensorOptions().dtype(torch::kFloat).device(torch::kCPU);
+    for (auto& gru : a->grus) {
+      auto p = gru->named_parameters();
+      auto get = [&](const std::string& n) { return p[n].detach().to(cpu); };
+      GruLayer g;
+      g.w_ih_t = torch::cat({get("weight_ih_l0"), get("weight_ih_l0_reverse")}, 0).t().contiguous();
+      g.b_ih = torch::cat({get("bias_ih_l0"), get("bias_ih_l0_reverse")}, 0).contiguous();
+      g.w_hh_t = torch::stack({get("weight_hh_l0").t(), get("weight_hh_l0_reverse").t()}).contiguous();
+      g.b_hh = torch::stack({get("bias_hh_l0"), get("bias_hh_l0_reverse")}).unsqueeze(1).contiguous();
+      gru_.push_back(std::move(g));
+    }
+  }
+}
+
+torch::Tensor InferenceEngine::GruLayerForward(const GruLayer& g, const torch::Tensor& seq) const {
+  // seq [n, T, In] -> [n, T, 2H] = [h_f, h_b], PyTorch's GRU equations (gates r, z, n):
+  //   r = sigma(x W_ir + b_ir + h W_hr + b_hr), z = sigma(... z ...),
+  //   n = tanh(x W_in + b_in + r * (h W_hn + b_hn)), h' = (1 - z) * n + z * h.
+  const int64_t n = seq.size(0), t = seq.size(1), h3 = g.b_hh.size(2), h = h3 / 3;
+  const torch::Tensor gx = torch::addmm(g.b_ih, seq.reshape({n * t, seq.size(2)}), g.w_ih_t)
+                               .view({n, t, 2, h3});  // both directions' input projections
+  // Time-major, backward direction time-reversed: step s reads gxs[:, s] for both.
+  torch::Tensor gxs = torch::empty({2, t, n, h3}, seq.options());
+  gxs[0].copy_(gx.select(2, 0).transpose(0, 1));
+  gxs[1].copy_(gx.select(2, 1).flip({1}).transpose(0, 1));
+  torch::Tensor outs = torch::empty({2, t, n, h}, seq.options());  // same order as gxs
+  const torch::Tensor h0 = torch::zeros({2, n, h}, seq.options());
+  for (int64_t s = 0; s < t; ++s) {
+    const torch::Tensor prev = s == 0 ? h0 : outs.select(1, s - 1);                 // [2, n, H]
+    const torch::Tensor gh = torch::baddbmm(g.b_hh, prev, g.w_hh_t);                 // [2, n, 3H]
+    const torch::Tensor gs = gxs.select(1, s);                                        // [2, n, 3H]
+    const torch::Tensor rz = torch::add(gs.narrow(2, 0, 2 * h), gh.narrow(2, 0, 2 * h)).sigmoid_();
+    const torch::Tensor cand = torch::addcmul(gs.narrow(2, 2 * h, h), rz.narrow(2, 0, h), gh.narrow(2, 2 * h, h)).tanh_();
+    torch::Tensor cur = outs.select(1, s);
+    at::lerp_out(cur, cand, prev, rz.narrow(2, h, h));  // (1 - z) * n + z * h
+  }
+  return torch::cat({outs[0].transpose(0, 1), outs[1].flip({0}).transpose(0, 1)}, 2);  // [n, T, 2H]
+}
+
+torch::Tensor InferenceEngine::Recurrent(const torch::Tensor& seq) const {
+  auto* a = dynamic_cast<AttCrnnImpl*>(net_.get());
+  TORCH_CHECK(a != nullptr, "InferenceEngine::Recurrent: not an Att-CRNN");
+  if (!options_.fused_gru) return a->Recurrent(seq);
+  torch::Tensor hs = seq;
+  for (const auto& g : gru_) hs = GruLayerForward(g, hs);  // dropout is the identity in eval
+  return a->proj->forward(hs);                              // Z: [n, T, 2H]
+}
+
+torch::Tensor InferenceEngine::ConvBlockToSequence(const torch::Tensor& x) const {
+  // x: [n, C, M, T] contiguous float CPU. Each layer's fused output is written straight into
+  // the buffer the next layer reads: its layout, with its asymmetric padding, or, after the
+  // last layer, the GRU's sequence layout [n, T, C * M'] (feature index c * M' + m).
+  const int64_t n = x.size(0), t = x.size(3);
+  const int layers = static_cast<int>(conv_.size());
+  const auto opts = x.options();
+  auto prepare = [&](const torch::Tensor& in, int i) {
+    const ConvLayer& L = conv_[i];
+    torch::Tensor h = in;
+    if (L.pad_before != L.pad_after) {
+      h = torch::constant_pad_nd(h, {L.pad_before, L.pad_after, L.pad_before, L.pad_after}, 0);
+    }
+    return L.channels_last ? h.contiguous(torch::MemoryFormat::ChannelsLast) : h.contiguous();
+  };
+  torch::Tensor h = prepare(x, 0);
+  int64_t m = x.size(2);
+  for (int i = 0; i < layers; ++i) {
+    const ConvLayer& L = conv_[i];
+    const int64_t sym = L.pad_before == L.pad_after ? L.pad_before : 0;
+    const torch::Tensor y = at::conv2d(h, L.weight, L.bias, {1, 1}, {sym, sym});  // [n, f, m, T]
+    const int64_t f = y.size(1), mo = m / arch_.pool;
+    torch::Tensor buffer, out;
+    if (i + 1 < layers) {
+      const ConvLayer& next = conv_[i + 1];
+      const bool explicit_pad = next.pad_before != next.pad_after;
+      const int64_t pb = explicit_pad ? next.pad_before : 0, pa = explicit_pad ? next.pad_after : 0;
+      const auto fmt = next.channels_last ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
+      buffer = (explicit_pad ? torch::zeros({n, f, mo + pb + pa, t + pb + pa}, opts.memory_format(fmt))
+                             : torch::empty({n, f, mo, t}, opts.memory_format(fmt)));
+      out = buffer.slice(2, pb, pb + mo).slice(3, pb, pb + t);
+    } else if (L.channels_last && mo == 1) {
+      buffer = torch::empty({n, t, f}, opts);          // the sequence layout = [n, 1, T, f]
+      out = buffer.view({n, 1, t, f}).permute({0, 3, 1, 2});  // viewed as [n, f, 1, T]
+    } else {
+      buffer = torch::empty({n, t, f, mo}, opts);  // the sequence layout
+      out = buffer.permute({0, 2, 3, 1});           // viewed as [n, f, mo, T]
+    }
+    ReluPoolAffine(y, out, arch_.pool, L.scale.data(), L.shift.data(), L.sign.data());
+    h = buffer;
+    m = mo;
+  }
+  return h.reshape({n, t, -1});  // [n, T, F]
+}
+
+NetOutput InferenceEngine::ForwardChunk(const torch::Tensor& x) const {
+  const int64_t n = x.size(0), cc = options_.conv_chunk;
+  torch::Tensor seq;  // [n, T, F]
+  if (n <= cc) {
+    seq = ConvBlockToSequence(x);
+  } else {
+    std::vector<torch::Tensor> parts;
+    for (int64_t i = 0; i < n; i += cc) parts.push_back(ConvBlockToSequence(x.slice(0, i, std::min(n, i + cc))));
+    seq = torch::cat(parts);
+  }
+  if (auto* a = dynamic_cast<AttCrnnImpl*>(net_.get())) return a->Attend(Recurrent(seq));
+  auto* c = dynamic_cast<CnnImpl*>(net_.get());
+  NetOutput out;
+  out.pooled = std::get<0>(seq.max(1));  // [n, F]: max over time (and the pooled bands)
+  if (arch_.BandsAfterConv() > 1) {
+    out.pooled = std::get<0>(out.pooled.reshape({x.size(0), arch_.ConvOutChannels(), -1}).max(2));
+  }
+  out.logits = c->classifier->forward(out.pooled);
+  return out;
+}
+
+NetOutput InferenceEngine::Forward(const torch::Tensor& x) {
+  TORCH_CHECK(x.dim() == 4 && x.size(1) == arch_.channels && x.size(2) == arch_.bands && x.size(3) == arch_.frames,
+              "InferenceEngine: expected input [B, ", arch_.channels, ", ", arch_.bands, ", ", arch_.frames,
+              "], got ", x.sizes());
+  TORCH_CHECK(!net_->is_training(), "InferenceEngine: the network must be in eval mode");
+  torch::InferenceMode guard;
+  const std::vector<torch::Tensor> params = net_->parameters();
+  const bool on_cpu =
+      std::all_of(params.begin(), params.end(), [](const torch::Tensor& p) { return p.device().is_cpu(); });
+  if (!on_cpu) return net_->forward(x.to(params.front().device()));
+  const torch::Tensor in = x.to(torch::kFloat).contiguous();
+  const int64_t b = in.size(0);
+  const int64_t threads = std::max<int64_t>(1, at::get_num_threads());
+  const int64_t chunk = options_.chunk > 0 ? options_.chunk : std::max<int64_t>(1, (b + threads - 1) / threads);
+  const int64_t chunks = (b + chunk - 1) / chunk;
+  std::vector<NetOutput> outs(chunks);
+  at::parallel_for(0, chunks, 1, [&](int64_t begin, int64_t end) {
+    torch::InferenceMode g;  // thread-local: set it on every worker
+    for (int64_t i = begin; i < end; ++i) outs[i] = ForwardChunk(in.slice(0, i * chunk, std::min(b, (i + 1) * chunk)));
+  });
+  if (chunks == 1) return outs[0];
+  auto cat = [&](torch::Tensor NetOutput::*field) {
+    std::vector<torch::Tensor> parts;
+    for (auto& o : outs) parts.push_back(o.*field);
+    return parts.front().defined() ? torch::cat(parts) : torch::Tensor();
+  };
+  NetOutput r;
+  r.logits = cat(&NetOutput::logits);
+  r.pooled = cat(&NetOutput::pooled);
+  r.a_spa = cat(&NetOutput::a_spa);
+  r.a_tem = cat(&NetOutput::a_tem);
+  return r;
+}
+
+}  // namespace ascnet

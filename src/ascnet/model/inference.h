@@ -1,0 +1,90 @@
+// Fast eval-mode inference on the CPU (the numbers are the network's eval forward up to
+// float rounding; tests check 1e-5):
+//  - coarse-grained parallelism: the batch is cut into chunks that the intra-op threads
+//    process whole (one parallel region per call instead of one per tensor op, which on a
+//    busy 2-core machine costs a scheduler time slice per op), chunks small enough for the
+//    conv activations to stay in cache;
+//  - per conv layer, one fused pass ReLU -> max pool -> batch norm after the convolution:
+//    batch norm y = a*x + b is monotone per channel, so it commutes exactly with the max
+//    pool (for a < 0 via -max(-x)), and is applied to 4x fewer values;
+//  - convolutions in the memory layout (NCHW / channels-last) that is faster for that
+//    layer on oneDNN;
+//  - GRU: input projections of all frames and both directions in one matrix product; the
+//    two directions advance together (time-reversed copy of the backward inputs), six
+//    vectorised tensor ops per step instead of ~25 for two torch::nn::GRU cells.
+// Not for training (no autograd, no dropout, running batch-norm statistics only).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include <torch/types.h>
+
+#include "ascnet/model/networks.h"
+
+namespace ascnet {
+
+struct InferenceOptions {
+  /// Segments per work item (one item's GRU and attention run as one batch); 0 = the
+  /// batch split evenly over the intra-op threads.
+  int64_t chunk = 0;
+  int64_t conv_chunk = 10;  ///< segments per conv-block pass inside an item (cache blocking)
+  /// Per conv layer: run the convolution channels-last (NHWC) instead of NCHW. Empty =
+  /// defaults measured with oneDNN on AVX2 (layer 1 channels-last, the others NCHW).
+  std::vector<bool> channels_last;
+  bool fused_gru = true;  ///< the batched-direction GRU (false: the torch::nn::GRU modules)
+};
+
+/// A snapshot of an eval-mode network prepared for fast CPU inference. Constructing one
+/// calls LimitOpenBlasThreads(1) (process-wide; see there). The engine copies
+/// what it precomputes (folded batch norm, weight layouts) at construction: rebuild it
+/// after changing the network's weights. On non-CPU devices Forward() simply calls the
+/// network's eval forward.
+class InferenceEngine {
+ public:
+  explicit InferenceEngine(NetworkPtr net, InferenceOptions options = {});
+
+  /// [B, channels, bands, frames] -> the network's eval-mode NetOutput (logits, pooled,
+  /// attention). No autograd; the result is computed under InferenceMode.
+  NetOutput Forward(const torch::Tensor& x);
+
+  const NetworkPtr& network() const { return net_; }
+
+  /// The GRU stack + projection, eval: [n, T, F] -> Z [n, T, 2H] (attcrnn only); for tests
+  /// and benchmarks.
+  torch::Tensor Recurrent(const torch::Tensor& seq) const;
+  /// The conv block alone, fused ([n, C, M, T] -> sequence [n, T, F]); exposed for tests
+  /// and benchmarks.
+  torch::Tensor ConvBlockToSequence(const torch::Tensor& x) const;
+
+ private:
+  struct ConvLayer {
+    torch::Tensor weight, bias;  // weight in the layer's layout
+    bool channels_last = false;
+    int pad_before = 0, pad_after = 0;
+    std::vector<float> scale, shift;  // |a| and b of the folded batch norm
+    std::vector<float> sign;          // sign(a): +1 or -1
+  };
+  struct GruLayer {
+    torch::Tensor w_ih_t;  // [In, 6H]: forward direction's r, z, n then the reverse's
+    torch::Tensor b_ih;    // [6H]
+    torch::Tensor w_hh_t;  // [2, H, 3H]
+    torch::Tensor b_hh;    // [2, 1, 3H]
+  };
+  NetOutput ForwardChunk(const torch::Tensor& x) const;
+  torch::Tensor GruLayerForward(const GruLayer& g, const torch::Tensor& seq) const;
+
+  NetworkPtr net_;
+  ArchConfig arch_;
+  InferenceOptions options_;
+  std::vector<ConvLayer> conv_;
+  std::vector<GruLayer> gru_;
+};
+
+/// Limits OpenBLAS's own thread pool to `n` threads when LibTorch uses OpenBLAS (Debian's
+/// libtorch does; official builds use MKL, which ATen already controls): OpenBLAS threads
+/// spinning next to ATen's OpenMP threads oversubscribe the cores. Returns false if
+/// OpenBLAS is not loaded. Process-wide.
+bool LimitOpenBlasThreads(int n);
+
+}  // namespace ascnet
