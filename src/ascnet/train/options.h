@@ -51,8 +51,9 @@ struct TrainOptions {
   int threads = 0;               ///< torch intra-op threads; 0 = LibTorch's default.
   int eval_batch = 256;          ///< segments per forward pass when evaluating the test split.
   std::string out_dir;           ///< log.csv, log.json, checkpoint.bin go here; "" = no files.
-  bool resume = false;           ///< continue from out_dir/checkpoint.bin (it must exist).
-  bool progress = true;          ///< progress on stderr (a bar on a TTY, else a line per epoch).
+  bool resume = false;           ///< continue from out_dir/checkpoint.bin (a new run if there is none).
+  bool progress = true;          ///< progress on stderr (a bar on a TTY, else a line per epoch);
+                                 ///< the effective configuration is printed either way.
 
   /// "paper": Adam 1e-4 constant, batch 100, 500 epochs.
   /// "fast":  batch 100, 300 steps, peak 2e-3, 10 % linear warm-up, cosine decay to 1 %

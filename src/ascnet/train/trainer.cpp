@@ -260,7 +260,7 @@ TrainResult TrainModel(const SegmentSource& source, const Dataset& dataset, cons
        << " items); " << spe << " steps per epoch, " << total << " steps = " << num_epochs << " epochs\n"
        << "architecture: " << arch.ToString() << "\n"
        << "normalisation: " << norm.Summary();
-    if (options.progress) progress.Line(os.str());
+    progress.Line(os.str());  // the effective configuration, always
   }
 
   // Network, optimiser, normalisation on the device.
