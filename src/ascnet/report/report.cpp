@@ -1,0 +1,619 @@
+#include "ascnet/report/report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "ascnet/core/error.h"
+#include "ascnet/core/fs.h"
+#include "ascnet/data/dataset.h"
+#include "ascnet/eval/results.h"
+#include "ascnet/infer/explain.h"
+#include "ascnet/infer/png.h"
+
+namespace ascnet {
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+
+const char* kPalette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"};
+
+std::string Fmt(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.*f", digits, v);
+  return buf;
+}
+
+std::string Pct(const MeanStd& m) {
+  if (m.count == 0) return "&ndash;";
+  return Fmt(100 * m.mean, 1) + " &plusmn; " + Fmt(100 * m.std, 1);
+}
+
+/// One training/evaluation run: OUT/splits/<split>/<arch>-<features>/.
+struct Run {
+  std::string split, name, dir;
+  std::string system;  ///< from predictions.json, else the folder name
+};
+
+std::vector<Run> FindRuns(const std::string& dir) {
+  std::vector<Run> runs;
+  std::error_code ec;
+  const fs::path splits = fs::path(dir) / "splits";
+  if (!fs::is_directory(splits, ec)) return runs;
+  std::vector<fs::path> split_dirs;
+  for (const auto& e : fs::directory_iterator(splits, ec)) {
+    if (e.is_directory()) split_dirs.push_back(e.path());
+  }
+  std::sort(split_dirs.begin(), split_dirs.end());
+  for (const auto& s : split_dirs) {
+    std::vector<fs::path> run_dirs;
+    for (const auto& e : fs::directory_iterator(s, ec)) {
+      if (e.is_directory() && e.path().filename() != "cache") run_dirs.push_back(e.path());
+    }
+    std::sort(run_dirs.begin(), run_dirs.end());
+    for (const auto& r : run_dirs) {
+      if (!fs::exists(r / "log.json") && !fs::exists(r / "predictions.json") && !fs::exists(r / "model.ascnet")) continue;
+      runs.push_back({s.filename().string(), r.filename().string(), r.string(), r.filename().string()});
+    }
+  }
+  return runs;
+}
+
+json ReadJsonFile(const std::string& path) {
+  const std::string text = ReadFile(path);
+  try {
+    return json::parse(text);
+  } catch (const json::exception& e) {
+    throw FormatError(WithPath(path, std::string("not valid JSON (") + e.what() + ")"));
+  }
+}
+
+ExperimentResults LoadResults(const std::string& dir, std::vector<std::string>* notes) {
+  const fs::path top = fs::path(dir) / "results.json";
+  if (fs::exists(top)) return ReadResults(top.string());
+  std::vector<ExperimentResults> parts;
+  std::error_code ec;
+  const fs::path splits = fs::path(dir) / "splits";
+  if (fs::is_directory(splits, ec)) {
+    std::vector<fs::path> files;
+    for (const auto& e : fs::directory_iterator(splits, ec)) {
+      if (fs::exists(e.path() / "result.json")) files.push_back(e.path() / "result.json");
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files) parts.push_back(ReadResults(f.string()));
+  }
+  if (parts.empty()) {
+    if (!fs::is_directory(dir, ec)) throw IoError(WithPath(dir, "no such folder"));
+    throw IoError(WithPath(dir, "not an experiment folder (expected results.json or splits/<split>/result.json)"));
+  }
+  notes->push_back("results.json is missing: merged " + std::to_string(parts.size()) + " splits/*/result.json file(s)");
+  return MergeResults(parts);
+}
+
+// ---------------------------------------------------------------- SVG helpers
+
+struct Series {
+  std::string name, color;
+  std::vector<double> x, y;
+  bool dashed = false;
+};
+
+/// A line chart with y in [0, 1] (shown in %), x from the data.
+std::string LineChart(const std::vector<Series>& series, const std::string& xlabel, const std::string& ylabel) {
+  const int W = 760, H = 340, L = 56, R = 200, T = 16, B = 44;
+  const int pw = W - L - R, ph = H - T - B;
+  double xmin = 1e300, xmax = -1e300;
+  for (const auto& s : series) {
+    for (double v : s.x) {
+      xmin = std::min(xmin, v);
+      xmax = std::max(xmax, v);
+    }
+  }
+  if (!(xmax > xmin)) {
+    xmin -= 0.5;
+    xmax += 0.5;
+  }
+  auto X = [&](double v) { return L + (v - xmin) / (xmax - xmin) * pw; };
+  auto Y = [&](double v) { return T + (1 - v) * ph; };
+  std::ostringstream o;
+  o << "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" << W << "\" height=\"" << H
+    << "\" viewBox=\"0 0 " << W << " " << H << "\">";
+  o << "<rect x=\"" << L << "\" y=\"" << T << "\" width=\"" << pw << "\" height=\"" << ph
+    << "\" fill=\"#fafafa\" stroke=\"#999\"/>";
+  for (int k = 0; k <= 10; k += 2) {
+    const double yy = Y(k / 10.0);
+    o << "<line x1=\"" << L << "\" x2=\"" << L + pw << "\" y1=\"" << yy << "\" y2=\"" << yy
+      << "\" stroke=\"#e3e3e3\"/><text x=\"" << L - 6 << "\" y=\"" << yy + 4 << "\" text-anchor=\"end\">" << k * 10
+      << "</text>";
+  }
+  const int ticks = 6;
+  for (int k = 0; k <= ticks; ++k) {
+    const double v = xmin + (xmax - xmin) * k / ticks;
+    o << "<text x=\"" << X(v) << "\" y=\"" << T + ph + 16 << "\" text-anchor=\"middle\">"
+      << Fmt(v, (xmax - xmin) >= ticks ? 0 : 1) << "</text>";
+  }
+  o << "<text x=\"" << L + pw / 2 << "\" y=\"" << H - 8 << "\" text-anchor=\"middle\">" << HtmlEscape(xlabel) << "</text>";
+  o << "<text transform=\"translate(14," << T + ph / 2 << ") rotate(-90)\" text-anchor=\"middle\">" << HtmlEscape(ylabel)
+    << "</text>";
+  int legend = 0;
+  for (const auto& s : series) {
+    if (s.x.empty()) continue;
+    o << "<polyline fill=\"none\" stroke=\"" << s.color << "\" stroke-width=\"1.8\""
+      << (s.dashed ? " stroke-dasharray=\"5,3\"" : "") << " points=\"";
+    for (size_t i = 0; i < s.x.size(); ++i) {
+      if (std::isfinite(s.y[i])) o << Fmt(X(s.x[i]), 1) << "," << Fmt(Y(s.y[i]), 1) << " ";
+    }
+    o << "\"><title>" << HtmlEscape(s.name) << "</title></polyline>";
+    const int ly = T + 10 + 16 * legend++;
+    o << "<line x1=\"" << L + pw + 12 << "\" x2=\"" << L + pw + 32 << "\" y1=\"" << ly << "\" y2=\"" << ly
+      << "\" stroke=\"" << s.color << "\" stroke-width=\"2\"" << (s.dashed ? " stroke-dasharray=\"5,3\"" : "")
+      << "/><text x=\"" << L + pw + 36 << "\" y=\"" << ly + 4 << "\">" << HtmlEscape(s.name) << "</text>";
+  }
+  o << "</svg>";
+  return o.str();
+}
+
+std::string ConfusionSvg(const std::vector<std::vector<int64_t>>& cm, const std::vector<std::string>& labels) {
+  const int k = static_cast<int>(cm.size());
+  const int cell = k <= 10 ? 34 : (k <= 20 ? 24 : 14);
+  size_t longest = 0;
+  for (const auto& l : labels) longest = std::max(longest, l.size());
+  const int L = 12 + static_cast<int>(std::min<size_t>(longest, 24)) * 7, T = L;
+  const int W = L + k * cell + 10, H = T + k * cell + 30;
+  std::ostringstream o;
+  o << "<svg class=\"confusion\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" << W << "\" height=\"" << H
+    << "\" viewBox=\"0 0 " << W << " " << H << "\">";
+  for (int i = 0; i < k; ++i) {
+    int64_t row = 0;
+    for (int j = 0; j < k; ++j) row += cm[static_cast<size_t>(i)][static_cast<size_t>(j)];
+    const std::string name = HtmlEscape(labels[static_cast<size_t>(i)].substr(0, 24));
+    o << "<text x=\"" << L - 4 << "\" y=\"" << T + i * cell + cell / 2 + 4 << "\" text-anchor=\"end\">" << name << "</text>";
+    o << "<text transform=\"translate(" << L + i * cell + cell / 2 + 4 << "," << T - 4
+      << ") rotate(-90)\" text-anchor=\"start\">" << name << "</text>";
+    for (int j = 0; j < k; ++j) {
+      const int64_t v = cm[static_cast<size_t>(i)][static_cast<size_t>(j)];
+      const double f = row > 0 ? static_cast<double>(v) / row : 0;
+      const int shade = static_cast<int>(std::lround(255 - 200 * f));
+      const std::string fill = i == j ? "rgb(" + std::to_string(shade) + "," + std::to_string(std::min(255, shade + 40)) + ",255)"
+                                      : "rgb(255," + std::to_string(shade) + "," + std::to_string(shade) + ")";
+      o << "<rect x=\"" << L + j * cell << "\" y=\"" << T + i * cell << "\" width=\"" << cell << "\" height=\"" << cell
+        << "\" fill=\"" << fill << "\" stroke=\"#ddd\"><title>true " << name << ", predicted "
+        << HtmlEscape(labels[static_cast<size_t>(j)]) << ": " << v << " (" << Fmt(100 * f, 1) << "% of row)</title></rect>";
+      if (v > 0 && cell >= 20) {
+        o << "<text x=\"" << L + j * cell + cell / 2 << "\" y=\"" << T + i * cell + cell / 2 + 4
+          << "\" text-anchor=\"middle\" class=\"n\">" << v << "</text>";
+      }
+    }
+  }
+  o << "<text x=\"" << L + k * cell / 2 << "\" y=\"" << H - 8 << "\" text-anchor=\"middle\">rows: true class, columns: "
+       "predicted (colour: share of the row)</text>";
+  o << "</svg>";
+  return o.str();
+}
+
+struct Reliability {
+  std::vector<double> conf_sum, correct;
+  std::vector<int64_t> count;
+  int64_t total = 0;
+  explicit Reliability(int bins) : conf_sum(bins), correct(bins), count(bins) {}
+  void Add(double confidence, bool ok) {
+    const int bins = static_cast<int>(count.size());
+    const int b = std::min(bins - 1, std::max(0, static_cast<int>(confidence * bins)));
+    conf_sum[b] += confidence;
+    correct[b] += ok;
+    ++count[b];
+    ++total;
+  }
+  double Ece() const {
+    double e = 0;
+    for (size_t b = 0; b < count.size(); ++b) {
+      if (count[b]) e += static_cast<double>(count[b]) / total * std::abs(correct[b] / count[b] - conf_sum[b] / count[b]);
+    }
+    return e;
+  }
+};
+
+std::string ReliabilitySvg(const Reliability& r, const std::string& title) {
+  const int W = 300, H = 320, L = 44, T = 26, P = 220;
+  const int bins = static_cast<int>(r.count.size());
+  std::ostringstream o;
+  o << "<svg class=\"reliability\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" << W << "\" height=\"" << H
+    << "\" viewBox=\"0 0 " << W << " " << H << "\">";
+  o << "<text x=\"" << L << "\" y=\"16\" class=\"t\">" << HtmlEscape(title) << "</text>";
+  o << "<rect x=\"" << L << "\" y=\"" << T << "\" width=\"" << P << "\" height=\"" << P << "\" fill=\"#fafafa\" stroke=\"#999\"/>";
+  for (int b = 0; b < bins; ++b) {
+    if (!r.count[static_cast<size_t>(b)]) continue;
+    const double acc = r.correct[static_cast<size_t>(b)] / r.count[static_cast<size_t>(b)];
+    const double conf = r.conf_sum[static_cast<size_t>(b)] / r.count[static_cast<size_t>(b)];
+    const double bw = static_cast<double>(P) / bins;
+    o << "<rect x=\"" << Fmt(L + b * bw + 1, 1) << "\" y=\"" << Fmt(T + (1 - acc) * P, 1) << "\" width=\"" << Fmt(bw - 2, 1)
+      << "\" height=\"" << Fmt(acc * P, 1) << "\" fill=\"#4c78a8\"><title>confidence " << Fmt(conf, 3) << ", accuracy "
+      << Fmt(acc, 3) << ", " << r.count[static_cast<size_t>(b)] << " segment(s)</title></rect>";
+    // Gap to the mean confidence of the bin.
+    o << "<rect x=\"" << Fmt(L + b * bw + 1, 1) << "\" y=\"" << Fmt(T + (1 - std::max(acc, conf)) * P, 1)
+      << "\" width=\"" << Fmt(bw - 2, 1) << "\" height=\"" << Fmt(std::abs(acc - conf) * P, 1)
+      << "\" fill=\"#e45756\" fill-opacity=\"0.35\"/>";
+  }
+  o << "<line x1=\"" << L << "\" y1=\"" << T + P << "\" x2=\"" << L + P << "\" y2=\"" << T
+    << "\" stroke=\"#333\" stroke-dasharray=\"4,3\"/>";
+  for (int k = 0; k <= 4; ++k) {
+    const double v = k / 4.0;
+    o << "<text x=\"" << L - 4 << "\" y=\"" << Fmt(T + (1 - v) * P + 4, 1) << "\" text-anchor=\"end\">" << Fmt(v, 2) << "</text>";
+    o << "<text x=\"" << Fmt(L + v * P, 1) << "\" y=\"" << T + P + 14 << "\" text-anchor=\"middle\">" << Fmt(v, 2) << "</text>";
+  }
+  o << "<text x=\"" << L + P / 2 << "\" y=\"" << T + P + 30 << "\" text-anchor=\"middle\">confidence (max posterior)</text>";
+  o << "<text transform=\"translate(12," << T + P / 2 << ") rotate(-90)\" text-anchor=\"middle\">accuracy</text>";
+  o << "<text x=\"" << L << "\" y=\"" << T + P + 48 << "\">ECE " << Fmt(100 * r.Ece(), 1) << "% over " << r.total
+    << " segments</text>";
+  o << "</svg>";
+  return o.str();
+}
+
+std::string MetricsTable(const Metrics& m, const std::vector<std::string>& labels) {
+  std::ostringstream o;
+  o << "<table class=\"num\"><tr><th>Class</th><th>Precision (%)</th><th>Recall (%)</th><th>F1 (%)</th><th>Support</th></tr>";
+  for (size_t c = 0; c < m.per_class.size(); ++c) {
+    const ClassMetrics& k = m.per_class[c];
+    o << "<tr><td>" << HtmlEscape(labels[c]) << "</td><td>" << Fmt(100 * k.precision, 1) << "</td><td>"
+      << Fmt(100 * k.recall, 1) << "</td><td>" << Fmt(100 * k.f1, 1) << "</td><td>" << k.support << "</td></tr>";
+  }
+  o << "<tr class=\"avg\"><td>macro average</td><td>" << Fmt(100 * m.macro_precision, 1) << "</td><td>"
+    << Fmt(100 * m.macro_recall, 1) << "</td><td>" << Fmt(100 * m.macro_f1, 1) << "</td><td>" << m.count << "</td></tr>";
+  o << "</table>";
+  return o.str();
+}
+
+const char* kCss = R"CSS(
+body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 24px auto; max-width: 1150px;
+       color: #222; line-height: 1.4; padding: 0 16px; }
+h1 { font-size: 26px; margin-bottom: 4px; } h2 { border-bottom: 2px solid #ddd; padding-bottom: 4px; margin-top: 36px; }
+table { border-collapse: collapse; margin: 8px 0 16px; font-size: 14px; }
+th, td { border: 1px solid #ccc; padding: 4px 8px; } th { background: #f0f0f0; }
+table.num td:not(:first-child) { text-align: right; font-variant-numeric: tabular-nums; }
+tr.avg td { font-weight: bold; background: #f7f7f7; }
+details { margin: 6px 0; border: 1px solid #e0e0e0; border-radius: 4px; padding: 4px 10px; }
+summary { cursor: pointer; font-weight: 600; padding: 4px 0; }
+.row { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
+svg text { font-size: 11px; fill: #333; font-family: Helvetica, Arial, sans-serif; }
+svg text.n { font-size: 10px; } svg text.t { font-size: 13px; font-weight: bold; }
+.note { background: #fff8e1; border-left: 4px solid #f0b400; padding: 6px 10px; margin: 6px 0; font-size: 14px; }
+.muted { color: #666; font-size: 13px; }
+img.attention { max-width: 100%; border: 1px solid #ddd; image-rendering: pixelated; }
+pre { background: #f6f6f6; padding: 8px; overflow-x: auto; font-size: 12px; }
+)CSS";
+
+}  // namespace
+
+void ReportOptions::Validate() const {
+  if (attention_examples < 0 || attention_examples > 20) {
+    throw ConfigError("report option attention_examples = " + std::to_string(attention_examples) + " (expected 0..20)");
+  }
+  if (max_segments < 1 || max_segments > 64) {
+    throw ConfigError("report option max_segments = " + std::to_string(max_segments) + " (expected 1..64)");
+  }
+  if (reliability_bins < 2 || reliability_bins > 50) {
+    throw ConfigError("report option reliability_bins = " + std::to_string(reliability_bins) + " (expected 2..50)");
+  }
+}
+
+std::string Base64(const std::string& bytes) {
+  static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    const uint32_t v = (static_cast<uint8_t>(bytes[i]) << 16) | (static_cast<uint8_t>(bytes[i + 1]) << 8) |
+                       static_cast<uint8_t>(bytes[i + 2]);
+    out += k[v >> 18];
+    out += k[(v >> 12) & 63];
+    out += k[(v >> 6) & 63];
+    out += k[v & 63];
+  }
+  if (i < bytes.size()) {
+    uint32_t v = static_cast<uint8_t>(bytes[i]) << 16;
+    if (i + 1 < bytes.size()) v |= static_cast<uint8_t>(bytes[i + 1]) << 8;
+    out += k[v >> 18];
+    out += k[(v >> 12) & 63];
+    out += i + 1 < bytes.size() ? k[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+std::string HtmlEscape(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    switch (c) {
+      case '&': o += "&amp;"; break;
+      case '<': o += "&lt;"; break;
+      case '>': o += "&gt;"; break;
+      case '"': o += "&quot;"; break;
+      case '\'': o += "&#39;"; break;
+      default: o += c;
+    }
+  }
+  return o;
+}
+
+Report BuildReport(const std::string& dir, const ReportOptions& options) {
+  options.Validate();
+  Report rep;
+  std::vector<std::string>& notes = rep.notes;
+  const ExperimentResults results = LoadResults(dir, &notes);
+  const std::vector<Run> runs = FindRuns(dir);
+
+  // Class names: from any predictions.json; settings from experiment.json.
+  std::vector<std::string> labels;
+  std::map<std::string, json> predictions;  // run dir -> predictions.json
+  for (const Run& r : runs) {
+    const std::string p = (fs::path(r.dir) / "predictions.json").string();
+    if (!fs::exists(p)) continue;
+    try {
+      json j = ReadJsonFile(p);
+      if (labels.empty() && j.contains("labels")) labels = j["labels"].get<std::vector<std::string>>();
+      predictions[r.dir] = std::move(j);
+    } catch (const std::exception& e) {
+      notes.push_back(std::string("skipped ") + p + ": " + e.what());
+    }
+  }
+  int num_classes = 0;
+  for (const auto& s : results.splits) {
+    for (const auto& sys : s.systems) num_classes = std::max(num_classes, sys.recording.num_classes);
+  }
+  if (static_cast<int>(labels.size()) != num_classes) {
+    if (!labels.empty()) notes.push_back("predictions.json class names do not match the results; using class numbers");
+    labels.clear();
+    for (int c = 0; c < num_classes; ++c) labels.push_back("class " + std::to_string(c));
+  }
+  json settings;
+  const std::string settings_path = (fs::path(dir) / "experiment.json").string();
+  if (fs::exists(settings_path)) {
+    try {
+      settings = ReadJsonFile(settings_path);
+    } catch (const std::exception& e) {
+      notes.push_back(e.what());
+    }
+  } else {
+    notes.push_back("experiment.json is missing: settings and attention examples are not available");
+  }
+
+  std::ostringstream body;
+  // ---- Results table.
+  body << "<h2 id=\"results\">Results</h2>";
+  const std::vector<TableRow> rows = AggregateSplits(results.splits);
+  body << "<p class=\"muted\">Mean &plusmn; standard deviation over " << results.splits.size()
+       << " split(s); F1 and precision are macro averages over recordings.</p>";
+  body << "<table class=\"num results\"><tr><th>System</th><th>Splits</th><th>2 s accuracy (%)</th>"
+          "<th>Recording accuracy (%)</th><th>F1 (%)</th><th>Precision (%)</th></tr>";
+  for (const TableRow& r : rows) {
+    body << "<tr><td>" << HtmlEscape(r.system) << "</td><td>" << r.num_splits << "</td><td>" << Pct(r.segment_accuracy)
+         << "</td><td>" << Pct(r.recording_accuracy) << "</td><td>" << Pct(r.f1) << "</td><td>" << Pct(r.precision)
+         << "</td></tr>";
+  }
+  body << "</table>";
+
+  // ---- Per-class metrics and confusion matrices (recording level, summed over splits).
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<std::vector<int64_t>>> confusion;
+  for (const auto& s : results.splits) {
+    for (const auto& sys : s.systems) {
+      auto& cm = confusion[sys.system];
+      if (cm.empty()) {
+        order.push_back(sys.system);
+        cm.assign(static_cast<size_t>(num_classes), std::vector<int64_t>(static_cast<size_t>(num_classes), 0));
+      }
+      const auto& c = sys.recording.confusion;
+      for (size_t i = 0; i < c.size() && i < cm.size(); ++i) {
+        for (size_t j = 0; j < c[i].size() && j < cm.size(); ++j) cm[i][j] += c[i][j];
+      }
+    }
+  }
+  body << "<h2 id=\"per-class\">Per-class precision, recall and F1</h2>"
+          "<p class=\"muted\">Recording-level decisions, confusion matrices summed over all splits.</p>";
+  std::ostringstream conf;
+  conf << "<h2 id=\"confusion\">Confusion matrices</h2>";
+  for (size_t i = 0; i < order.size(); ++i) {
+    const auto& cm = confusion[order[i]];
+    int64_t total = 0;
+    for (const auto& r : cm) {
+      for (int64_t v : r) total += v;
+    }
+    const std::string open = i == 0 ? " open" : "";
+    if (total == 0) continue;
+    const Metrics m = MetricsFromConfusion(cm);
+    body << "<details class=\"per-class\"" << open << "><summary>" << HtmlEscape(order[i]) << " &mdash; accuracy "
+         << Fmt(100 * m.accuracy, 1) << "%, macro F1 " << Fmt(100 * m.macro_f1, 1) << "%</summary>"
+         << MetricsTable(m, labels) << "</details>";
+    conf << "<details class=\"confusion\"" << (i < 2 ? " open" : "") << "><summary>" << HtmlEscape(order[i])
+         << "</summary>" << ConfusionSvg(cm, labels) << "</details>";
+  }
+  body << conf.str();
+
+  // ---- Training curves.
+  body << "<h2 id=\"curves\">Test accuracy per epoch</h2>"
+          "<p class=\"muted\">Segment-level test accuracy of the network (softmax) after every epoch, one line per "
+          "run (the paper's Figure 2). Dashed: training accuracy on between-class mixtures is not comparable and is "
+          "not shown.</p>";
+  std::vector<Series> series;
+  std::map<std::string, size_t> colour_of;
+  for (const Run& r : runs) {
+    const std::string p = (fs::path(r.dir) / "log.json").string();
+    if (!fs::exists(p)) continue;
+    try {
+      const json log = ReadJsonFile(p);
+      if (!log.is_array()) throw FormatError(WithPath(p, "expected a JSON array of epochs"));
+      Series s;
+      if (!colour_of.count(r.name)) colour_of.emplace(r.name, colour_of.size());
+      s.color = kPalette[colour_of[r.name] % 8];
+      s.name = r.name + " (" + r.split + ")";
+      for (const auto& e : log) {
+        if (!e.contains("epoch") || !e.contains("test_accuracy") || e["test_accuracy"].is_null()) continue;
+        s.x.push_back(e["epoch"].get<double>());
+        s.y.push_back(e["test_accuracy"].get<double>());
+      }
+      if (!s.x.empty()) series.push_back(std::move(s));
+    } catch (const std::exception& e) {
+      notes.push_back(std::string("skipped training log: ") + e.what());
+    }
+  }
+  if (series.empty()) {
+    body << "<p class=\"note\">No training logs (splits/*/*/log.json) with test accuracy.</p>";
+  } else {
+    if (series.size() > 12) {
+      // Too many lines for a legend: one line per run name, the mean over splits.
+      std::map<std::string, std::map<double, std::pair<double, int>>> acc;
+      for (const Series& s : series) {
+        const std::string name = s.name.substr(0, s.name.find(" ("));
+        for (size_t i = 0; i < s.x.size(); ++i) {
+          auto& a = acc[name][s.x[i]];
+          a.first += s.y[i];
+          ++a.second;
+        }
+      }
+      std::vector<Series> mean;
+      for (const auto& [name, points] : acc) {
+        Series s;
+        s.name = name + " (mean)";
+        s.color = kPalette[colour_of[name] % 8];
+        for (const auto& [x, a] : points) {
+          s.x.push_back(x);
+          s.y.push_back(a.first / a.second);
+        }
+        mean.push_back(std::move(s));
+      }
+      series = std::move(mean);
+    }
+    body << LineChart(series, "epoch", "test accuracy (%)");
+  }
+
+  // ---- Reliability diagrams of the calibrated SVM posteriors (segment level).
+  body << "<h2 id=\"reliability\">Reliability of the calibrated posteriors</h2>"
+          "<p class=\"muted\">Segment-level SVM + Platt posteriors from predictions.json, pooled over splits: bars = "
+          "accuracy of the segments whose top posterior falls in each confidence bin, red = gap to the bin's mean "
+          "confidence, dashed = perfect calibration.</p><div class=\"row\">";
+  std::vector<std::string> rel_order;
+  std::map<std::string, Reliability> rel;
+  for (const Run& r : runs) {
+    auto it = predictions.find(r.dir);
+    if (it == predictions.end()) continue;
+    const json& j = it->second;
+    const std::string system = j.value("system", r.name);
+    if (!rel.count(system)) {
+      rel.emplace(system, Reliability(options.reliability_bins));
+      rel_order.push_back(system);
+    }
+    Reliability& acc = rel.at(system);
+    try {
+      for (const auto& item : j.at("items")) {
+        const int truth = item.at("truth").get<int>();
+        for (const auto& row : item.at("svm")) {
+          const std::vector<double> p = row.get<std::vector<double>>();
+          if (p.empty()) continue;
+          const size_t best = static_cast<size_t>(std::max_element(p.begin(), p.end()) - p.begin());
+          acc.Add(p[best], static_cast<int>(best) == truth);
+        }
+      }
+    } catch (const json::exception& e) {
+      notes.push_back(r.dir + "/predictions.json: unexpected layout (" + e.what() + ")");
+    }
+  }
+  int drawn = 0;
+  for (const auto& name : rel_order) {
+    if (rel.at(name).total == 0) continue;
+    body << ReliabilitySvg(rel.at(name), name + ", SVM");
+    ++drawn;
+  }
+  body << "</div>";
+  if (drawn == 0) body << "<p class=\"note\">No predictions (splits/*/*/predictions.json) to draw.</p>";
+
+  // ---- Attention examples.
+  body << "<h2 id=\"attention\">Where the Att-CRNN listened</h2>";
+  std::vector<std::string> attention_notes;
+  int examples = 0;
+  const Run* att_run = nullptr;
+  for (const Run& r : runs) {
+    if (r.name.rfind("attcrnn", 0) == 0 && fs::exists(fs::path(r.dir) / "model.ascnet") && predictions.count(r.dir)) {
+      att_run = &r;
+      break;
+    }
+  }
+  if (options.attention_examples == 0) {
+    attention_notes.push_back("attention examples were not requested");
+  } else if (!att_run) {
+    attention_notes.push_back("no Att-CRNN run with model.ascnet and predictions.json in this folder");
+  } else if (!settings.contains("dataset")) {
+    attention_notes.push_back("the dataset is unknown (experiment.json with \"dataset\" is missing)");
+  } else {
+    try {
+      DatasetOptions dopt;
+      dopt.check_files = false;
+      dopt.litis_self_test = false;
+      const Dataset ds = LoadDataset(settings["dataset"].get<std::string>(), dopt);
+      std::map<std::string, const DatasetItem*> by_id;
+      for (const auto& it : ds.items) by_id[it.id] = &it;
+      Explainer explainer = Explainer::Load((fs::path(att_run->dir) / "model.ascnet").string());
+      std::vector<int> shown_truths;
+      for (const auto& item : predictions[att_run->dir].at("items")) {
+        if (examples >= options.attention_examples) break;
+        const std::string id = item.at("id").get<std::string>();
+        const int truth = item.at("truth").get<int>();
+        if (std::find(shown_truths.begin(), shown_truths.end(), truth) != shown_truths.end()) continue;
+        auto found = by_id.find(id);
+        if (found == by_id.end() || !fs::exists(found->second->path)) {
+          attention_notes.push_back("audio of test item " + id + " is not reachable" +
+                                    (found == by_id.end() ? "" : " (" + found->second->path + ")"));
+          continue;
+        }
+        Explanation e = explainer.Explain(found->second->path, options.max_segments);
+        const std::string truth_name = truth >= 0 && truth < static_cast<int>(labels.size()) ? labels[static_cast<size_t>(truth)] : "?";
+        e.title = "true class: " + truth_name + "   (" + att_run->name + ", split " + att_run->split + ", test item " + id + ")";
+        const Image img = RenderExplanation(e, 4);
+        body << "<figure><img class=\"attention\" alt=\"attention map of " << HtmlEscape(id)
+             << "\" src=\"data:image/png;base64," << Base64(EncodePng(img)) << "\"><figcaption class=\"muted\">"
+             << HtmlEscape(id) << ": true class " << HtmlEscape(truth_name) << ", decided "
+             << HtmlEscape(e.labels[static_cast<size_t>(e.score.label)]) << ".</figcaption></figure>";
+        shown_truths.push_back(truth);
+        ++examples;
+      }
+    } catch (const std::exception& e) {
+      attention_notes.push_back(std::string("attention examples skipped: ") + e.what());
+    }
+  }
+  if (examples == 0 && attention_notes.empty()) attention_notes.push_back("no test recordings to explain");
+  for (const auto& n : attention_notes) {
+    body << "<p class=\"note\">" << HtmlEscape(n) << "</p>";
+    notes.push_back(n);
+  }
+
+  // ---- Page.
+  std::ostringstream page;
+  const std::string title = "ascnet experiment report: " + fs::path(dir).lexically_normal().filename().string();
+  page << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" << HtmlEscape(title)
+       << "</title><style>" << kCss << "</style></head><body>";
+  page << "<h1>" << HtmlEscape(title) << "</h1><p class=\"muted\">Folder " << HtmlEscape(dir) << "; "
+       << results.splits.size() << " split(s), " << order.size() << " system(s), " << runs.size() << " run(s).</p>";
+  if (!settings.is_null()) {
+    page << "<details id=\"settings\"><summary>Settings (experiment.json)</summary><pre>"
+         << HtmlEscape(settings.dump(2)) << "</pre></details>";
+  }
+  page << "<nav><a href=\"#results\">results</a> &middot; <a href=\"#per-class\">per class</a> &middot; "
+          "<a href=\"#confusion\">confusion</a> &middot; <a href=\"#curves\">training curves</a> &middot; "
+          "<a href=\"#reliability\">reliability</a> &middot; <a href=\"#attention\">attention</a></nav>";
+  page << body.str();
+  if (!notes.empty()) {
+    page << "<h2 id=\"notes\">Notes</h2><ul>";
+    for (const auto& n : notes) page << "<li>" << HtmlEscape(n) << "</li>";
+    page << "</ul>";
+  }
+  page << "<p class=\"muted\">Generated by ascnet report.</p></body></html>\n";
+  rep.html = page.str();
+  return rep;
+}
+
+}  // namespace ascnet
