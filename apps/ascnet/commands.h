@@ -10,6 +10,10 @@ void RegisterInfo(CLI::App& app);      // info                  (cmd_info.cpp)
 void RegisterTrain(CLI::App& app);     // train                 (cmd_train.cpp)
 void RegisterClassify(CLI::App& app);  // classify              (cmd_classify.cpp)
 void RegisterExperiment(CLI::App& app);  // experiment [merge]  (cmd_experiment.cpp)
+void RegisterExport(CLI::App& app);    // export                (cmd_export.cpp)
+void RegisterExplain(CLI::App& app);   // explain               (cmd_explain.cpp)
+void RegisterReport(CLI::App& app);    // report                (cmd_report.cpp)
+void RegisterStream(CLI::App& app);    // stream                (cmd_stream.cpp)
 
 inline void RegisterAll(CLI::App& app) {
   RegisterFeatures(app);
@@ -17,6 +21,10 @@ inline void RegisterAll(CLI::App& app) {
   RegisterTrain(app);
   RegisterClassify(app);
   RegisterExperiment(app);
+  RegisterExport(app);
+  RegisterExplain(app);
+  RegisterReport(app);
+  RegisterStream(app);
 }
 
 }  // namespace ascnet::cli
