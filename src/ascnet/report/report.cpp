@@ -150,6 +150,12 @@ std::string LineChart(const std::vector<Series>& series, const std::string& xlab
       if (std::isfinite(s.y[i])) o << Fmt(X(s.x[i]), 1) << "," << Fmt(Y(s.y[i]), 1) << " ";
     }
     o << "\"><title>" << HtmlEscape(s.name) << "</title></polyline>";
+    for (size_t i = 0; i < s.x.size(); ++i) {  // markers: a run of one epoch is still visible
+      if (std::isfinite(s.y[i])) {
+        o << "<circle cx=\"" << Fmt(X(s.x[i]), 1) << "\" cy=\"" << Fmt(Y(s.y[i]), 1) << "\" r=\"2.5\" fill=\"" << s.color
+          << "\"/>";
+      }
+    }
     const int ly = T + 10 + 16 * legend++;
     o << "<line x1=\"" << L + pw + 12 << "\" x2=\"" << L + pw + 32 << "\" y1=\"" << ly << "\" y2=\"" << ly
       << "\" stroke=\"" << s.color << "\" stroke-width=\"2\"" << (s.dashed ? " stroke-dasharray=\"5,3\"" : "")
@@ -438,8 +444,7 @@ Report BuildReport(const std::string& dir, const ReportOptions& options) {
   // ---- Training curves.
   body << "<h2 id=\"curves\">Test accuracy per epoch</h2>"
           "<p class=\"muted\">Segment-level test accuracy of the network (softmax) after every epoch, one line per "
-          "run (the paper's Figure 2). Dashed: training accuracy on between-class mixtures is not comparable and is "
-          "not shown.</p>";
+          "run (the paper's Figure 2).</p>";
   std::vector<Series> series;
   std::map<std::string, size_t> colour_of;
   for (const Run& r : runs) {
@@ -573,7 +578,7 @@ Report BuildReport(const std::string& dir, const ReportOptions& options) {
         Explanation e = explainer.Explain(found->second->path, options.max_segments);
         const std::string truth_name = truth >= 0 && truth < static_cast<int>(labels.size()) ? labels[static_cast<size_t>(truth)] : "?";
         e.title = "true class: " + truth_name + "   (" + att_run->name + ", split " + att_run->split + ", test item " + id + ")";
-        const Image img = RenderExplanation(e, 4);
+        const Image img = RenderExplanation(e, 2);  // 2 panels per row: fits the page unscaled
         body << "<figure><img class=\"attention\" alt=\"attention map of " << HtmlEscape(id)
              << "\" src=\"data:image/png;base64," << Base64(EncodePng(img)) << "\"><figcaption class=\"muted\">"
              << HtmlEscape(id) << ": true class " << HtmlEscape(truth_name) << ", decided "
