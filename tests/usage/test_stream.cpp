@@ -68,8 +68,7 @@ TEST(StreamCli, SegmentsRunningDecisionLatencyAndSummary) {
   }
   EXPECT_EQ(lines[static_cast<size_t>(n - 1)]["running"]["label"], summary["label"]);
 
-  // Same audio as a mono WAV file through `classify`: same number of segments, same decision.
-  // (Resampling 44.1k -> 22.05k streamed vs one-shot may differ in the last digits.)
+  // Mono input at the model's rate (no resampling), text output.
   const std::string mono = (dir / "in_mono.raw").string();
   WriteRaw(mono, 7.0, 22050, 1, 440);
   r = RunCli("stream --model " + model + " --rate 22050 --output text", mono);
