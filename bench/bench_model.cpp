@@ -4,10 +4,15 @@
 //
 //   bench_model [--threads N] [--export DIR] [benchmark flags]
 //     --export DIR   write the benchmark's weights (seeded, identical in every run) as
-//                    DIR/attcrnn and DIR/cnn for bench/peers/ascnet_peer.py, then run.
+//                    DIR/attcrnn and DIR/cnn for bench/peers/ascnet_peer.py, and exit.
 #include <benchmark/benchmark.h>
 
+#include <cmath>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
 #include <map>
 #include <string>
 #include <vector>
@@ -15,6 +20,9 @@
 #include <ATen/Parallel.h>
 #include <torch/nn/functional.h>
 
+#include "ascnet/audio/decode.h"
+#include "ascnet/features/extractor.h"
+#include "ascnet/model/classifier.h"
 #include "ascnet/model/export.h"
 #include "ascnet/model/inference.h"
 #include "ascnet/model/networks.h"
@@ -107,6 +115,69 @@ void Engine(benchmark::State& state, const std::string& name) {
   state.SetItemsProcessed(state.iterations() * kBatch);
 }
 void BM_AttCrnn_Engine(benchmark::State& state) { Engine(state, "attcrnn"); }
+
+// The fast path with its default options (what Classifier uses on the CPU).
+void Fast(benchmark::State& state, const std::string& name) {
+  InferenceEngine engine(BenchNet(name));
+  const auto x = BenchInput();
+  for (int i = 0; i < 2; ++i) engine.Forward(x);
+  for (auto _ : state) {
+    auto out = engine.Forward(x);
+    benchmark::DoNotOptimize(out.logits.data_ptr<float>());
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+  state.counters["segments/s"] = benchmark::Counter(static_cast<double>(state.iterations() * kBatch),
+                                                    benchmark::Counter::kIsRate);
+}
+void BM_AttCrnn_Fast(benchmark::State& state) { Fast(state, "attcrnn"); }
+void BM_Cnn_Fast(benchmark::State& state) { Fast(state, "cnn"); }
+
+/// A 30 s, 44.1 kHz stereo 16-bit WAV (noise, tones, clicks), written once.
+std::string TestRecording() {
+  static const std::string path = [] {
+    const std::string p = (std::filesystem::temp_directory_path() / "ascnet_bench_model_30s.wav").string();
+    const int rate = 44100, ch = 2;
+    const int64_t n = 30LL * rate;
+    std::vector<int16_t> pcm(n * ch);
+    std::mt19937 rng(3);
+    std::normal_distribution<float> nd(0.0f, 0.05f);
+    for (int64_t i = 0; i < n; ++i) {
+      const double t = static_cast<double>(i) / rate;
+      const double v = 0.2 * std::sin(2 * M_PI * 440 * t) * (0.5 + 0.5 * std::sin(2 * M_PI * 0.3 * t)) +
+                       ((i % 22050) < 200 ? 0.3 : 0.0);
+      for (int c = 0; c < ch; ++c) pcm[i * ch + c] = static_cast<int16_t>(std::lround(32767 * std::clamp(v + nd(rng), -1.0, 1.0)));
+    }
+    std::ofstream f(p, std::ios::binary);
+    auto u32 = [&](uint32_t v) { f.write(reinterpret_cast<const char*>(&v), 4); };
+    auto u16 = [&](uint16_t v) { f.write(reinterpret_cast<const char*>(&v), 2); };
+    const uint32_t bytes = static_cast<uint32_t>(pcm.size() * 2);
+    f.write("RIFF", 4); u32(36 + bytes); f.write("WAVEfmt ", 8); u32(16); u16(1); u16(ch); u32(rate);
+    u32(rate * ch * 2); u16(ch * 2); u16(16); f.write("data", 4); u32(bytes);
+    f.write(reinterpret_cast<const char*>(pcm.data()), bytes);
+    return p;
+  }();
+  return path;
+}
+
+/// End to end for one 30 s recording: decode + resample, features (2-channel log-Mel),
+/// normalise + Att-CRNN on its 15 segments, multiplicative fusion of the posteriors.
+void BM_Recording30s_AttCrnn(benchmark::State& state) {
+  const std::string wav = TestRecording();
+  ModelBundle bundle = MakeBundle(ArchConfig::Preset("attcrnn", 19), FeatureConfig::Preset("logmel"));
+  bundle.net = BenchNet("attcrnn");
+  Classifier clf(bundle);
+  int64_t segments = 0;
+  for (auto _ : state) {
+    const std::vector<float> audio = LoadAudio(wav);
+    SegmentImages img = FeatureExtractor::Compute(bundle.features, audio);
+    const torch::Tensor x = torch::from_blob(img.data.data(), img.Shape(), torch::kFloat);
+    const torch::Tensor post = clf.Posteriors(x);
+    const int64_t label = torch::log(post.clamp_min(1e-7)).sum(0).argmax().item<int64_t>();
+    benchmark::DoNotOptimize(label);
+    segments = img.num_segments;
+  }
+  state.counters["segments"] = static_cast<double>(segments);
+}
 void BM_Cnn_Engine(benchmark::State& state) { Engine(state, "cnn"); }
 void BM_Engine_Stage_Conv(benchmark::State& state) {
   InferenceOptions o;
@@ -170,6 +241,9 @@ void BM_AttCrnn_Stage_ConvLayer(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(BM_AttCrnn_Infer)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_AttCrnn_Fast)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Cnn_Fast)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Recording30s_AttCrnn)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Cnn_Infer)->Unit(benchmark::kMillisecond)->UseRealTime();
 // Args: {chunk, channels-last mask (-1 = default), fused GRU}.
 BENCHMARK(BM_AttCrnn_Engine)->ArgsProduct({{0, 10, 25}, {0, 7}, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime();
@@ -199,6 +273,7 @@ int main(int argc, char** argv) {
   if (!export_dir.empty()) {
     ExportWeightsNpy(*BenchNet("attcrnn"), export_dir + "/attcrnn");
     ExportWeightsNpy(*BenchNet("cnn"), export_dir + "/cnn");
+    return 0;
   }
   int n = static_cast<int>(rest.size());
   benchmark::Initialize(&n, rest.data());

@@ -9,9 +9,8 @@
 //    pool (for a < 0 via -max(-x)), and is applied to 4x fewer values;
 //  - convolutions in the memory layout (NCHW / channels-last) that is faster for that
 //    layer on oneDNN;
-//  - GRU: input projections of all frames and both directions in one matrix product; the
-//    two directions advance together (time-reversed copy of the backward inputs), six
-//    vectorised tensor ops per step instead of ~25 for two torch::nn::GRU cells.
+//  - optionally (InferenceOptions::fused_gru) a GRU whose two directions advance together
+//    (time-reversed copy of the backward inputs), six vectorised tensor ops per step.
 // Not for training (no autograd, no dropout, running batch-norm statistics only).
 #pragma once
 
@@ -32,7 +31,9 @@ struct InferenceOptions {
   /// Per conv layer: run the convolution channels-last (NHWC) instead of NCHW. Empty =
   /// defaults measured with oneDNN on AVX2 (layer 1 channels-last, the others NCHW).
   std::vector<bool> channels_last;
-  bool fused_gru = true;  ///< the batched-direction GRU (false: the torch::nn::GRU modules)
+  /// The batched-direction GRU below; off by default: measured no faster than the
+  /// torch::nn::GRU modules (whose CPU path already batches the input projections).
+  bool fused_gru = false;
 };
 
 /// A snapshot of an eval-mode network prepared for fast CPU inference. Constructing one
