@@ -7,7 +7,6 @@
 #include <nlohmann/json.hpp>
 
 #include "ascnet/core/error.h"
-#include "ascnet/core/json_get.h"
 
 namespace ascnet {
 namespace {
@@ -144,7 +143,7 @@ void Get(const nlohmann::json& j, const char* key, T& out) {
   auto it = j.find(key);
   if (it == j.end()) throw ConfigError(std::string("architecture config: missing field ") + key);
   try {
-    out = JsonGet<T>(*it);
+    out = it->template get<T>();
   } catch (const nlohmann::json::exception& e) {
     throw ConfigError(std::string("architecture config: field ") + key + " has the wrong type (" + e.what() + ")");
   }
