@@ -371,10 +371,17 @@ std::vector<float> LoadAudio(const std::string& path, const AudioOptions& opts) 
   AudioReader::Impl& r = *reader.impl_;
   std::vector<float> out;
   if (r.header_frames < kUnknownFrames) {
+    // The header's length is only a claim (a 100-byte file may claim hours): reserve at most
+    // 16 Mi samples up front and let the vector grow with what is really decoded.
     const double expect = static_cast<double>(r.header_frames) * opts.target_rate / r.info.sample_rate;
-    out.reserve(static_cast<size_t>(expect) + 1024);
+    out.reserve(static_cast<size_t>(std::min(expect, double{1 << 24})) + 1024);
   }
   while (r.ReadAppend(&out, int64_t{1} << 16)) {
+  }
+  if (out.empty()) {  // a few frames at a high rate can resample to nothing
+    throw AudioError(WithPath(path, "too short: " + std::to_string(r.decoded) + " frame(s) at " +
+                                        std::to_string(r.info.sample_rate) + " Hz give no samples at " +
+                                        std::to_string(opts.target_rate) + " Hz"));
   }
   return out;
 }

@@ -21,6 +21,7 @@
 #include "ascnet/audio/decode.h"
 #include "ascnet/core/error.h"
 #include "ascnet/core/fs.h"
+#include "ascnet/core/json_get.h"
 #include "ascnet/core/progress.h"
 #include "ascnet/features/extractor.h"
 
@@ -94,12 +95,12 @@ json RecordJson(const ItemRecord& r) {
 ItemRecord RecordFromJson(const json& j) {
   ItemRecord r;
   r.path = j.at("path").get<std::string>();
-  r.stamp.size = j.at("size").get<int64_t>();
-  r.stamp.mtime_ns = j.at("mtime_ns").get<int64_t>();
-  r.segments = j.at("segments").get<int64_t>();
-  r.starts = j.at("starts").get<std::vector<double>>();
-  r.crc = j.at("crc").get<uint32_t>();
-  r.offset = j.at("first").get<int64_t>();
+  r.stamp.size = JsonGet<int64_t>(j.at("size"));
+  r.stamp.mtime_ns = JsonGet<int64_t>(j.at("mtime_ns"));
+  r.segments = JsonGet<int64_t>(j.at("segments"));
+  r.starts = JsonGet<std::vector<double>>(j.at("starts"));
+  r.crc = JsonGet<uint32_t>(j.at("crc"));
+  r.offset = JsonGet<int64_t>(j.at("first"));
   if (j.contains("error")) r.error = j.at("error").get<std::string>();
   if (r.segments < 0 || r.offset < 0 || r.starts.size() != static_cast<size_t>(r.segments)) {
     throw FormatError("inconsistent index record for " + r.path);
@@ -241,7 +242,7 @@ bool OpenPack(const std::string& path, int64_t seg_floats, bool verify, Mapping*
   std::vector<ItemRecord> records;
   try {
     const json j = json::parse(index);
-    if (j.at("segment_floats").get<int64_t>() != seg_floats) fail("segment size differs from the feature config");
+    if (JsonGet<int64_t>(j.at("segment_floats")) != seg_floats) fail("segment size differs from the feature config");
     for (const json& r : j.at("items")) records.push_back(RecordFromJson(r));
   } catch (const FormatError&) {
     throw;
@@ -258,7 +259,7 @@ bool OpenPack(const std::string& path, int64_t seg_floats, bool verify, Mapping*
   ::close(fd);
   const float* data = reinterpret_cast<const float*>(static_cast<const char*>(map) + h.data_offset);
   for (const ItemRecord& r : records) {
-    if (r.offset + r.segments > total_segments) {
+    if (r.segments > total_segments || r.offset > total_segments - r.segments) {  // no overflow
       ::munmap(map, size);
       throw FormatError(WithPath(path, "index record of " + r.path + " points past the data"));
     }

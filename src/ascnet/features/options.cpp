@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ascnet/core/error.h"
+#include "ascnet/core/json_get.h"
 
 namespace ascnet {
 namespace {
@@ -162,6 +163,19 @@ void to_json(nlohmann::json& j, const FeatureConfig& c) {
   };
 }
 
+namespace {
+// obj[key] as T, exactly (JsonGet); ConfigError naming the field if it is missing or mistyped.
+template <typename T>
+T FeatureField(const nlohmann::json& obj, const char* key, const std::string& path) {
+  if (!obj.is_object() || !obj.contains(key)) throw ConfigError("feature config: missing field " + path + key);
+  try {
+    return JsonGet<T>(obj.at(key));
+  } catch (const nlohmann::json::exception& e) {
+    throw ConfigError("feature config: wrong type or value of field " + path + key + " (" + e.what() + ")");
+  }
+}
+}  // namespace
+
 void from_json(const nlohmann::json& j, FeatureConfig& c) {
   // Every field is required: a config that silently fell back to defaults could make
   // features drift from the model that stored it.
@@ -170,35 +184,35 @@ void from_json(const nlohmann::json& j, FeatureConfig& c) {
     return obj.at(key);
   };
   try {
-    c.name = need(j, "name", "").get<std::string>();
+    c.name = FeatureField<std::string>(j, "name", "");
     const auto& f = need(j, "frame", "");
-    c.frame.sample_rate = need(f, "sample_rate", "frame.").get<int>();
-    c.frame.frame_length = need(f, "frame_length", "frame.").get<int>();
-    c.frame.frame_shift = need(f, "frame_shift", "frame.").get<int>();
-    c.frame.fft_size = need(f, "fft_size", "frame.").get<int>();
+    c.frame.sample_rate = FeatureField<int>(f, "sample_rate", "frame.");
+    c.frame.frame_length = FeatureField<int>(f, "frame_length", "frame.");
+    c.frame.frame_shift = FeatureField<int>(f, "frame_shift", "frame.");
+    c.frame.fft_size = FeatureField<int>(f, "fft_size", "frame.");
     const auto& n = need(j, "noise", "");
-    c.noise.alpha = need(n, "alpha", "noise.").get<double>();
-    c.noise.beta = need(n, "beta", "noise.").get<double>();
-    c.noise.taca = need(n, "taca", "noise.").get<double>();
-    c.noise.tamax = need(n, "tamax", "noise.").get<double>();
-    c.noise.taminh = need(n, "taminh", "noise.").get<double>();
-    c.noise.tpfall = need(n, "tpfall", "noise.").get<double>();
-    c.noise.tbmax = need(n, "tbmax", "noise.").get<double>();
-    c.noise.qeqmin = need(n, "qeqmin", "noise.").get<double>();
-    c.noise.qeqmax = need(n, "qeqmax", "noise.").get<double>();
-    c.noise.av = need(n, "av", "noise.").get<double>();
-    c.noise.td = need(n, "td", "noise.").get<double>();
-    c.noise.nu = need(n, "nu", "noise.").get<int>();
+    c.noise.alpha = FeatureField<double>(n, "alpha", "noise.");
+    c.noise.beta = FeatureField<double>(n, "beta", "noise.");
+    c.noise.taca = FeatureField<double>(n, "taca", "noise.");
+    c.noise.tamax = FeatureField<double>(n, "tamax", "noise.");
+    c.noise.taminh = FeatureField<double>(n, "taminh", "noise.");
+    c.noise.tpfall = FeatureField<double>(n, "tpfall", "noise.");
+    c.noise.tbmax = FeatureField<double>(n, "tbmax", "noise.");
+    c.noise.qeqmin = FeatureField<double>(n, "qeqmin", "noise.");
+    c.noise.qeqmax = FeatureField<double>(n, "qeqmax", "noise.");
+    c.noise.av = FeatureField<double>(n, "av", "noise.");
+    c.noise.td = FeatureField<double>(n, "td", "noise.");
+    c.noise.nu = FeatureField<int>(n, "nu", "noise.");
     const auto& b = need(j, "filterbank", "");
-    c.filterbank.type = FilterbankOptions::ParseType(need(b, "type", "filterbank.").get<std::string>());
-    c.filterbank.num_bands = need(b, "num_bands", "filterbank.").get<int>();
-    c.filterbank.low_freq = need(b, "low_freq", "filterbank.").get<double>();
-    c.filterbank.high_freq = need(b, "high_freq", "filterbank.").get<double>();
+    c.filterbank.type = FilterbankOptions::ParseType(FeatureField<std::string>(b, "type", "filterbank."));
+    c.filterbank.num_bands = FeatureField<int>(b, "num_bands", "filterbank.");
+    c.filterbank.low_freq = FeatureField<double>(b, "low_freq", "filterbank.");
+    c.filterbank.high_freq = FeatureField<double>(b, "high_freq", "filterbank.");
     const auto& s = need(j, "segment", "");
-    c.segment.frames = need(s, "frames", "segment.").get<int>();
-    c.segment.hop = need(s, "hop", "segment.").get<int>();
-    c.background_channel = need(j, "background_channel", "").get<bool>();
-    c.log_floor = need(j, "log_floor", "").get<double>();
+    c.segment.frames = FeatureField<int>(s, "frames", "segment.");
+    c.segment.hop = FeatureField<int>(s, "hop", "segment.");
+    c.background_channel = FeatureField<bool>(j, "background_channel", "");
+    c.log_floor = FeatureField<double>(j, "log_floor", "");
   } catch (const nlohmann::json::exception& e) {
     throw ConfigError(std::string("feature config: wrong type of field (") + e.what() + ")");
   }

@@ -16,9 +16,11 @@ namespace {
 // Plans are made once per FFT size (FFTW_ESTIMATE: deterministic, so results are the
 // same on every run) and kept for the life of the process.
 fftwf_plan SharedPlan(int n) {
-  static std::mutex mu;
-  static std::map<int, fftwf_plan> plans;
-  std::lock_guard<std::mutex> lock(mu);
+  // Plans live as long as the process: the cache is never destroyed, so it stays reachable
+  // (no leak report at exit) and is safe to use from threads still running during exit.
+  static std::mutex* mu = new std::mutex;
+  static std::map<int, fftwf_plan>& plans = *new std::map<int, fftwf_plan>;
+  std::lock_guard<std::mutex> lock(*mu);
   auto it = plans.find(n);
   if (it != plans.end()) return it->second;
   float* in = fftwf_alloc_real(static_cast<size_t>(n));

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ascnet/core/error.h"
+#include "ascnet/core/json_get.h"
 
 namespace ascnet {
 namespace {
@@ -143,7 +144,7 @@ void Get(const nlohmann::json& j, const char* key, T& out) {
   auto it = j.find(key);
   if (it == j.end()) throw ConfigError(std::string("architecture config: missing field ") + key);
   try {
-    out = it->template get<T>();
+    out = JsonGet<T>(*it);
   } catch (const nlohmann::json::exception& e) {
     throw ConfigError(std::string("architecture config: field ") + key + " has the wrong type (" + e.what() + ")");
   }

@@ -14,6 +14,7 @@
 #include <torch/utils.h>
 
 #include "ascnet/core/fs.h"
+#include "ascnet/core/json_get.h"
 
 namespace ascnet {
 namespace {
@@ -168,7 +169,7 @@ template <typename T>
 T Get(const json& obj, const char* key, const std::string& name, const std::string& part) {
   const json& v = Field(obj, key, name, part);
   try {
-    return v.get<T>();
+    return JsonGet<T>(v);
   } catch (const json::exception& e) {
     Fail(name, part, std::string("field \"") + key + "\" has the wrong type: " + e.what());
   }

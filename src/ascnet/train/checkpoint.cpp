@@ -11,6 +11,7 @@
 #include <torch/serialize.h>
 
 #include "ascnet/core/fs.h"
+#include "ascnet/core/json_get.h"
 
 namespace ascnet {
 namespace {
@@ -164,8 +165,8 @@ Checkpoint DecodeCheckpoint(const std::string& bytes, const std::string& name) {
   try {
     head = nlohmann::json::parse(bytes.begin() + 16, bytes.begin() + 16 + hlen);
     c.run = head.at("run");
-    c.epoch = head.at("epoch").get<int>();
-    c.step = head.at("step").get<int64_t>();
+    c.epoch = JsonGet<int>(head.at("epoch"));
+    c.step = JsonGet<int64_t>(head.at("step"));
     c.log = TrainingLog::FromJson(head.at("log"));
   } catch (const nlohmann::json::exception& e) {
     Fail(name, std::string("malformed header (") + e.what() + ")");

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ascnet/core/error.h"
+#include "ascnet/core/json_get.h"
 
 namespace ascnet {
 namespace {
@@ -145,7 +146,7 @@ void from_json(const nlohmann::json& j, TrainOptions& o) {
   auto get = [&](const char* key, auto& v) {
     if (!j.is_object() || !j.contains(key)) throw ConfigError(std::string("training options: missing field ") + key);
     try {
-      j.at(key).get_to(v);
+      v = JsonGet<std::decay_t<decltype(v)>>(j.at(key));
     } catch (const nlohmann::json::exception& e) {
       throw ConfigError(std::string("training options: wrong type of field ") + key + " (" + e.what() + ")");
     }
