@@ -11,3 +11,7 @@ if(ASCNET_SANITIZE)
     -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   target_link_options(ascnet_compile_options INTERFACE -fsanitize=address,undefined)
 endif()
+if(ASCNET_FUZZ)
+  # Coverage feedback for libFuzzer in every library; fuzz/ links the fuzzer runtime.
+  target_compile_options(ascnet_compile_options INTERFACE -fsanitize=fuzzer-no-link)
+endif()

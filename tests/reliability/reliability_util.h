@@ -1,0 +1,84 @@
+// Helpers for the fault-injection tests: temporary folders, WAV files, byte damage.
+#pragma once
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace ascnet::reliability {
+
+inline std::filesystem::path TempDir(const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path() / ("ascnet_rel_" + name + "_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+inline void WriteBytes(const std::filesystem::path& p, const std::string& bytes) {
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+/// 16-bit mono PCM WAV: a tone with a little deterministic noise.
+inline void WriteWav(const std::string& path, double freq, double seconds, int rate) {
+  const uint32_t n = static_cast<uint32_t>(seconds * rate);
+  std::ofstream f(path, std::ios::binary);
+  auto u32 = [&](uint32_t v) { f.write(reinterpret_cast<const char*>(&v), 4); };
+  auto u16 = [&](uint16_t v) { f.write(reinterpret_cast<const char*>(&v), 2); };
+  f.write("RIFF", 4);
+  u32(36 + 2 * n);
+  f.write("WAVEfmt ", 8);
+  u32(16);
+  u16(1);
+  u16(1);
+  u32(static_cast<uint32_t>(rate));
+  u32(static_cast<uint32_t>(2 * rate));
+  u16(2);
+  u16(16);
+  f.write("data", 4);
+  u32(2 * n);
+  uint32_t noise = 12345;
+  for (uint32_t i = 0; i < n; ++i) {
+    noise = noise * 1664525u + 1013904223u;
+    const double v = 0.3 * std::sin(2 * M_PI * freq * i / rate) + 0.02 * ((noise >> 16) / 32768.0 - 1.0);
+    u16(static_cast<uint16_t>(static_cast<int16_t>(std::lround(v * 32767))));
+  }
+}
+
+/// Offsets to damage in a file of `size` bytes: every one of the first `head` bytes, then
+/// about `spread` more spread evenly, and the last 8.
+inline std::vector<size_t> DamageOffsets(size_t size, size_t head, size_t spread) {
+  std::vector<size_t> v;
+  for (size_t i = 0; i < std::min(head, size); ++i) v.push_back(i);
+  if (size > head) {
+    const size_t step = std::max<size_t>(1, (size - head) / std::max<size_t>(spread, 1));
+    for (size_t i = head; i < size; i += step) v.push_back(i);
+  }
+  for (size_t i = size > 8 ? size - 8 : 0; i < size; ++i) v.push_back(i);
+  return v;
+}
+
+/// Files whose name contains ".tmp." under `dir` (left-overs of an interrupted atomic write).
+inline std::vector<std::string> TempLeftovers(const std::filesystem::path& dir) {
+  std::vector<std::string> v;
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec); it != std::filesystem::recursive_directory_iterator(); ++it)
+    if (it->path().filename().string().find(".tmp.") != std::string::npos) v.push_back(it->path().string());
+  return v;
+}
+
+/// True if the process can write into `dir` despite its mode (root ignores permissions).
+inline bool CanWriteInto(const std::filesystem::path& dir) {
+  const auto probe = dir / ".probe";
+  { std::ofstream f(probe); if (!f) return false; }
+  std::error_code ec;
+  std::filesystem::remove(probe, ec);
+  return true;
+}
+
+}  // namespace ascnet::reliability
