@@ -1,14 +1,12 @@
-// Device and thread settings shared by the LibTorch subcommands.
+// Thread settings shared by the LibTorch subcommands (devices: ascnet/model/device.h).
 #pragma once
 
 #include <string>
 
-#include <torch/types.h>
+#include "ascnet/model/device.h"  // ParseDevice
 
 namespace ascnet::cli {
 
-/// "cpu", "cuda" or "cuda:N"; ConfigError if CUDA is asked for but not available.
-torch::Device ParseDevice(const std::string& name);
 /// torch::set_num_threads (intra-op), n >= 1.
 void SetTorchThreads(int n);
 

@@ -1,5 +1,6 @@
 #include "ascnet/train/trainer.h"
 
+#include "ascnet/model/device.h"
 #include "ascnet/model/inference.h"
 
 #include <unistd.h>
@@ -193,30 +194,6 @@ std::string CheckpointPath(const std::string& d) { return Join(d, "checkpoint.bi
 std::string BundlePath(const std::string& d) { return Join(d, "model.ascnet"); }
 std::string LogCsvPath(const std::string& d) { return Join(d, "log.csv"); }
 std::string LogJsonPath(const std::string& d) { return Join(d, "log.json"); }
-
-torch::Device ParseDevice(const std::string& name) {
-  if (name == "cpu") return torch::kCPU;
-  if (name == "cuda" || name.rfind("cuda:", 0) == 0) {
-    if (!torch::cuda::is_available()) {
-      throw ConfigError("invalid training option device = " + name +
-                        " (CUDA is not available: this LibTorch has no CUDA support or no GPU is visible; use cpu)");
-    }
-    int index = 0;
-    if (name.size() > 5) {
-      try {
-        index = std::stoi(name.substr(5));
-      } catch (const std::exception&) {
-        throw ConfigError("invalid training option device = " + name + " (expected cuda:N)");
-      }
-    }
-    if (index < 0 || index >= static_cast<int>(torch::cuda::device_count())) {
-      throw ConfigError("invalid training option device = " + name + " (" + std::to_string(torch::cuda::device_count()) +
-                        " CUDA device(s) visible)");
-    }
-    return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
-  }
-  throw ConfigError("invalid training option device = " + name + " (expected cpu, cuda or cuda:N)");
-}
 
 TrainResult TrainModel(const SegmentSource& source, const Dataset& dataset, const Split& split,
                        const ArchConfig& arch_in, const TrainOptions& options, const TrainHooks& hooks) {

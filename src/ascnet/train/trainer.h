@@ -18,6 +18,7 @@
 #include "ascnet/data/dataset.h"
 #include "ascnet/model/arch.h"
 #include "ascnet/model/bundle.h"
+#include "ascnet/model/device.h"  // ParseDevice (options.device)
 #include "ascnet/train/checkpoint.h"
 #include "ascnet/train/options.h"
 #include "ascnet/train/segments.h"
@@ -66,9 +67,5 @@ TrainResult TrainModel(const SegmentSource& source, const Dataset& dataset, cons
 /// The same on a feature cache (FeatureCache::Build of `dataset`).
 TrainResult TrainModel(const FeatureCache& cache, const Dataset& dataset, const Split& split,
                        const ArchConfig& arch, const TrainOptions& options, const TrainHooks& hooks = {});
-
-/// torch::Device for "cpu", "cuda", "cuda:N"; ConfigError if CUDA is requested but not
-/// available (LibTorch built without CUDA, or no GPU).
-torch::Device ParseDevice(const std::string& name);
 
 }  // namespace ascnet
