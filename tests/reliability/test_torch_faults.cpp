@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <chrono>
 #include <filesystem>
@@ -81,6 +82,59 @@ TEST(FaultCheckpoint, EveryFlippedOrTruncatedByteIsACheckpointError) {
   ExpectEveryDamageRejected<CheckpointError>(
       bytes, CheckpointPath(dir.str()), [](const std::string& b, const std::string& n) { DecodeCheckpoint(b, n); }, 48,
       150);
+}
+
+// fuzz_bundle inputs that crashed (tests/reliability/crashes/fuzz_bundle), wrapped as the
+// fuzzer does: mode byte even = raw file, odd = "<header JSON>\n--8<--\n<tensor bytes>"
+// put into a container with correct lengths and CRCs.
+std::string FuzzBundleBytes(const std::string& in) {
+  if (static_cast<uint8_t>(in[0]) % 2 == 0) return in.substr(1);
+  const std::string body = in.substr(1), sep = "\n--8<--\n";
+  const size_t cut = body.find(sep);
+  const std::string head = body.substr(0, cut), tens = cut == std::string::npos ? "" : body.substr(cut + sep.size());
+  auto u32 = [](std::string& s, uint32_t v) { for (int i = 0; i < 4; ++i) s += static_cast<char>((v >> (8 * i)) & 0xff); };
+  auto u64 = [](std::string& s, uint64_t v) { for (int i = 0; i < 8; ++i) s += static_cast<char>((v >> (8 * i)) & 0xff); };
+  auto section = [&](std::string& out, const char* tag, const std::string& p) {
+    out.append(tag, 4);
+    u64(out, p.size());
+    u32(out, static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(p.data()), p.size())));
+    out += p;
+  };
+  std::string out("ASCNETB1", 8);
+  u32(out, 1);
+  u32(out, 2);
+  section(out, "HEAD", head);
+  section(out, "TENS", tens);
+  return out;
+}
+
+TEST(FuzzRegressions, Bundle) {
+  const fs::path dir = fs::path(ASCNET_SOURCE_DIR) / "tests/reliability/crashes/fuzz_bundle";
+  int n = 0;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const std::string in = ReadFile(e.path().string());
+    if (in.empty()) continue;
+    try {
+      DecodeBundle(FuzzBundleBytes(in), e.path().string());
+    } catch (const BundleError& err) {
+      EXPECT_NE(std::string(err.what()).find(e.path().string()), std::string::npos) << err.what();
+    }
+    ++n;
+  }
+  EXPECT_GT(n, 0);
+}
+
+// A 2.5 KB bundle whose header describes two 4096-filter 15x15 conv layers: refused before
+// the 15 GB network is built (found by fuzz_bundle).
+TEST(FaultBundle, HeaderDescribingAHugeNetworkIsRefusedBeforeAllocating) {
+  const std::string in = ReadFile(std::string(ASCNET_SOURCE_DIR) + "/tests/reliability/crashes/fuzz_bundle/oom-huge-arch-small-file");
+  try {
+    DecodeBundle(FuzzBundleBytes(in), "big.ascnet");
+    FAIL() << "accepted";
+  } catch (const BundleError& e) {
+    EXPECT_NE(std::string(e.what()).find("big.ascnet: header.arch"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("parameters"), std::string::npos) << e.what();
+  }
 }
 
 // --------------------------------------------------------------- kill -9 and resume

@@ -250,6 +250,17 @@ Decoded Decode(const std::string& bytes, const std::string& name) {
 
   b.ValidateHeader(name);  // labels, normalisation, features vs arch, before any tensor
 
+  // The parameters alone (float32) must fit in the tensor section. Checked before the network
+  // is built, so that a small file cannot make us allocate a huge one; small mismatches are
+  // left to the per-tensor checks below, which say more precisely what differs.
+  const int64_t parameters = CountParameters(b.arch);
+  const uint64_t parameter_bytes = 4 * static_cast<uint64_t>(parameters);
+  if (parameter_bytes > (uint64_t{64} << 20) && parameter_bytes > tens.size()) {
+    Fail(name, "header.arch",
+         "describes a network of " + Str(parameters) + " parameters (" + Str(parameter_bytes) +
+             " bytes) but the tensor section holds only " + Str(tens.size()) + " bytes");
+  }
+
   // Tensors: build the network the arch describes, then fill it from the directory.
   torch::NoGradGuard no_grad;
   try {
