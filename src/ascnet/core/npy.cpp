@@ -43,13 +43,15 @@ int64_t NpyArray::NumElements() const {
   return n;
 }
 
-std::string NpyArray::ShapeString() const {
+std::string ShapeString(const std::vector<int64_t>& shape) {
   std::ostringstream os;
   os << "[";
   for (size_t i = 0; i < shape.size(); ++i) os << (i ? ", " : "") << shape[i];
   os << "]";
   return os.str();
 }
+
+std::string NpyArray::ShapeString() const { return ascnet::ShapeString(shape); }
 
 std::string EncodeNpy(const float* data, const std::vector<int64_t>& shape) {
   std::ostringstream dict;

@@ -7,6 +7,9 @@
 
 namespace ascnet {
 
+/// "[15, 2, 64, 80]": how shapes are written in every message.
+std::string ShapeString(const std::vector<int64_t>& shape);
+
 /// A dense C-order float32 array.
 struct NpyArray {
   std::vector<int64_t> shape;

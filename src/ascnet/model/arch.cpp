@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ascnet/core/error.h"
+#include "ascnet/core/npy.h"  // ShapeString
 #include "ascnet/core/json_get.h"
 
 namespace ascnet {
@@ -22,13 +23,6 @@ std::string Str(const T& v) {
   return os.str();
 }
 std::string Str(const std::vector<int>& v) {
-  std::ostringstream os;
-  os << "[";
-  for (size_t i = 0; i < v.size(); ++i) os << (i ? ", " : "") << v[i];
-  os << "]";
-  return os.str();
-}
-std::string ShapeStr(const std::vector<int64_t>& v) {
   std::ostringstream os;
   os << "[";
   for (size_t i = 0; i < v.size(); ++i) os << (i ? ", " : "") << v[i];
@@ -250,7 +244,7 @@ std::string FormatArchitecture(const ArchConfig& c) {
      << "params" << "  description\n";
   int64_t total = 0;
   for (const auto& r : rows) {
-    os << std::left << std::setw(20) << r.name << std::setw(22) << ShapeStr(r.out_shape) << std::right
+    os << std::left << std::setw(20) << r.name << std::setw(22) << ShapeString(r.out_shape) << std::right
        << std::setw(10) << r.parameters << "  " << r.description << "\n";
     total += r.parameters;
   }

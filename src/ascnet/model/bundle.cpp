@@ -15,6 +15,7 @@
 
 #include "ascnet/core/fs.h"
 #include "ascnet/core/json_get.h"
+#include "ascnet/core/npy.h"  // ShapeString
 
 namespace ascnet {
 namespace {
@@ -37,13 +38,6 @@ std::string Str(const T& v) {
   return os.str();
 }
 
-std::string ShapeStr(const std::vector<int64_t>& v) {
-  std::ostringstream os;
-  os << "[";
-  for (size_t i = 0; i < v.size(); ++i) os << (i ? ", " : "") << v[i];
-  os << "]";
-  return os.str();
-}
 
 std::string Hex(uint32_t v) {
   char buf[16];
@@ -291,7 +285,7 @@ Decoded Decode(const std::string& bytes, const std::string& name) {
     const auto shape = Get<std::vector<int64_t>>(e, "shape", name, part);
     if (shape != dst.sizes().vec()) {
       Fail(name, part,
-           "shape " + ShapeStr(shape) + " does not match the architecture (expected " + ShapeStr(dst.sizes().vec()) +
+           "shape " + ShapeString(shape) + " does not match the architecture (expected " + ShapeString(dst.sizes().vec()) +
                ")");
     }
     const uint64_t offset = Get<uint64_t>(e, "offset", name, part);

@@ -22,6 +22,7 @@
 #include <torch/utils.h>
 
 #include "ascnet/core/error.h"
+#include "ascnet/core/progress.h"
 #include "ascnet/core/fs.h"
 #include "ascnet/train/bc.h"
 
@@ -33,18 +34,6 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 std::string Join(const std::string& dir, const std::string& file) {
   return (std::filesystem::path(dir) / file).string();
-}
-
-std::string FormatDuration(double s) {
-  if (!std::isfinite(s) || s < 0) return "--:--";
-  const long t = std::lround(s);
-  char buf[32];
-  if (t >= 3600) {
-    std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", t / 3600, (t / 60) % 60, t % 60);
-  } else {
-    std::snprintf(buf, sizeof buf, "%02ld:%02ld", t / 60, t % 60);
-  }
-  return buf;
 }
 
 // Identity of a run: what must be equal for a checkpoint to be continued.
@@ -106,7 +95,7 @@ class Progress {
                   static_cast<long long>(step), static_cast<long long>(total_), loss,
                   std::isfinite(test_acc) ? (std::to_string(std::lround(test_acc * 1000) / 10.0).substr(0, 5) + "%").c_str()
                                           : "--",
-                  FormatDuration(Eta(step)).c_str());
+                  ProgressBar::FormatDuration(Eta(step)).c_str());
     std::cerr << buf << std::flush;
     bar_shown_ = true;
   }
@@ -117,8 +106,8 @@ class Progress {
                   "epoch %d/%d step %lld/%lld lr %.3g train loss %.4f train acc %.2f%% test acc %.2f%% "
                   "test loss %.4f elapsed %s ETA %s",
                   r.epoch, epochs_, static_cast<long long>(r.step), static_cast<long long>(total_), r.lr, r.train_loss,
-                  100 * r.train_accuracy, 100 * r.test_accuracy, r.test_loss, FormatDuration(r.seconds).c_str(),
-                  FormatDuration(Eta(r.step)).c_str());
+                  100 * r.train_accuracy, 100 * r.test_accuracy, r.test_loss, ProgressBar::FormatDuration(r.seconds).c_str(),
+                  ProgressBar::FormatDuration(Eta(r.step)).c_str());
     if (tty_) {
       Step(r.epoch, r.step, r.train_loss, r.test_accuracy);
       if (r.step == total_) std::cerr << "\n" << buf << std::endl, bar_shown_ = false;
