@@ -8,6 +8,9 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 namespace ascnet::test {
 
@@ -39,6 +42,17 @@ inline CliResult RunCli(const std::string& args, const std::string& stdin_file =
   r.out = Slurp(out);
   r.err = Slurp(err);
   return r;
+}
+
+/// Parses JSON-lines output (one object per non-empty line).
+inline std::vector<nlohmann::json> JsonLines(const std::string& text) {
+  std::vector<nlohmann::json> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
+  }
+  return out;
 }
 
 /// A fresh temporary folder for one test (removed by the caller if wanted).

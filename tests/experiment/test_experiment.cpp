@@ -15,24 +15,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// 3 classes (tones of distinct pitch) x 3 folds x 2 clips of 4-6 s.
-std::string MakeDataset(const fs::path& dir) {
-  fs::create_directories(dir / "audio");
-  std::ofstream csv(dir / "meta.csv");
-  csv << "filename,label,fold\n";
-  const std::pair<const char*, double> classes[] = {{"low", 250}, {"mid", 1000}, {"high", 4000}};
-  for (const auto& [name, freq] : classes) {
-    for (int fold = 1; fold <= 3; ++fold) {
-      for (int k = 0; k < 2; ++k) {
-        const std::string file = std::string(name) + "_" + std::to_string(fold) + "_" + std::to_string(k) + ".wav";
-        WriteToneWav((dir / "audio" / file).string(), 4.0 + k + 0.5 * fold, freq * (1 + 0.03 * fold + 0.01 * k));
-        csv << "audio/" << file << "," << name << "," << fold << "\n";
-      }
-    }
-  }
-  return "csv:" + (dir / "meta.csv").string();
-}
-
 ExperimentOptions SmallOptions(const std::string& dataset, const fs::path& out, const std::string& splits) {
   ExperimentOptions o;
   o.dataset = dataset;
@@ -59,7 +41,7 @@ ExperimentOptions SmallOptions(const std::string& dataset, const fs::path& out, 
 
 TEST(Experiment, RunsEverySplitWritesTablesResumesAndMerges) {
   const fs::path dir = TempDir("experiment");
-  const std::string ds = MakeDataset(dir / "data");
+  const std::string ds = MakeToneDataset(dir / "data");
 
   // All three splits in one run.
   const ExperimentResults all = RunExperiment(SmallOptions(ds, dir / "all", "all"));

@@ -10,18 +10,6 @@
 using namespace ascnet;
 using namespace ascnet::test;
 
-namespace {
-std::vector<nlohmann::json> JsonLines(const std::string& text) {
-  std::vector<nlohmann::json> out;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
-  }
-  return out;
-}
-}  // namespace
-
 TEST(ClassifyCli, JsonLinesCsvFoldersAndBadInputs) {
   const auto dir = TempDir("classify_cli");
   const std::string model = (dir / "m.ascnet").string();

@@ -17,27 +17,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string MakeDataset(const fs::path& dir) {
-  fs::create_directories(dir / "audio");
-  std::ofstream csv(dir / "meta.csv");
-  csv << "filename,label,fold\n";
-  const std::pair<const char*, double> classes[] = {{"low", 250}, {"mid", 1000}, {"high", 4000}};
-  for (const auto& [name, freq] : classes) {
-    for (int fold = 1; fold <= 3; ++fold) {
-      for (int k = 0; k < 2; ++k) {
-        const std::string file = std::string(name) + "_" + std::to_string(fold) + "_" + std::to_string(k) + ".wav";
-        WriteToneWav((dir / "audio" / file).string(), 4.0 + k, freq * (1 + 0.03 * fold + 0.01 * k));
-        csv << "audio/" << file << "," << name << "," << fold << "\n";
-      }
-    }
-  }
-  return "csv:" + (dir / "meta.csv").string();
-}
-
 /// One split, both networks (small), log-Mel only.
 fs::path TinyExperiment(const fs::path& dir) {
   ExperimentOptions o;
-  o.dataset = MakeDataset(dir / "data");
+  o.dataset = MakeToneDataset(dir / "data");
   o.out_dir = (dir / "exp").string();
   o.cache_dir = (dir / "cache").string();
   o.splits = "1";

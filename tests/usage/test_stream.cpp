@@ -29,16 +29,6 @@ void WriteRaw(const std::string& path, double seconds, int rate, int channels, d
   for (int k = 0; k < extra_bytes; ++k) out.put('\x01');
 }
 
-std::vector<nlohmann::json> Lines(const std::string& text) {
-  std::vector<nlohmann::json> out;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
-  }
-  return out;
-}
-
 TEST(StreamCli, SegmentsRunningDecisionLatencyAndSummary) {
   const auto dir = TempDir("stream_cli");
   const std::string model = (dir / "m.ascnet").string();
@@ -47,7 +37,7 @@ TEST(StreamCli, SegmentsRunningDecisionLatencyAndSummary) {
   WriteRaw(raw, 7.0, 44100, 2, 440);  // 7 s at 44.1 kHz stereo -> 3 full segments + a padded tail
   CliResult r = RunCli("stream --model " + model + " --rate 44100 --channels 2", raw);
   ASSERT_EQ(r.code, 0) << r.err;
-  auto lines = Lines(r.out);
+  auto lines = JsonLines(r.out);
   ASSERT_GE(lines.size(), 4u) << r.out;
   const auto& summary = lines.back();
   EXPECT_TRUE(summary["summary"].get<bool>());
@@ -84,7 +74,7 @@ TEST(StreamCli, SegmentsRunningDecisionLatencyAndSummary) {
   EXPECT_NE(r.err.find("warning: input ended inside a sample frame: the last 3 byte(s) of a 4-byte frame"),
             std::string::npos)
       << r.err;
-  lines = Lines(r.out);
+  lines = JsonLines(r.out);
   ASSERT_FALSE(lines.empty());
   EXPECT_EQ(lines.back()["truncated_bytes"], 3);
   EXPECT_NEAR(lines.back()["duration_s"].get<double>(), 2.5, 1e-9);
