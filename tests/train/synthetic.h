@@ -13,28 +13,9 @@
 #include "ascnet/features/options.h"
 #include "ascnet/model/arch.h"
 #include "ascnet/train/segments.h"
+#include "../common/temp_dir.h"  // TempDir
 
 namespace ascnet::testing {
-
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = std::filesystem::temp_directory_path() /
-            ("ascnet_train_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string File(const std::string& name) const { return (path_ / name).string(); }
-  std::string str() const { return path_.string(); }
-
- private:
-  std::filesystem::path path_;
-};
 
 inline FeatureConfig TinyFeatures() {
   FeatureConfig f = FeatureConfig::Preset("logmel");
