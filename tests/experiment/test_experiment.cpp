@@ -7,6 +7,7 @@
 #include "ascnet/experiment/experiment.h"
 #include "ascnet/model/bundle.h"
 #include "cli/cli_runner.h"
+#include "experiment/small_experiment.h"
 #include "infer/infer_fixtures.h"
 
 using namespace ascnet;
@@ -16,25 +17,7 @@ namespace fs = std::filesystem;
 namespace {
 
 ExperimentOptions SmallOptions(const std::string& dataset, const fs::path& out, const std::string& splits) {
-  ExperimentOptions o;
-  o.dataset = dataset;
-  o.out_dir = out.string();
-  o.cache_dir = (out.parent_path() / "cache").string();
-  o.splits = splits;
-  o.train = TrainOptions::Preset("fast");
-  o.train.steps = 6;
-  o.train.batch_size = 16;
-  o.threads = 2;
-  o.progress = false;
-  o.calibration.cv_folds = 3;
-  for (const std::string a : {"attcrnn", "cnn"}) {
-    ArchConfig c = ArchConfig::Preset(a, 3);
-    c.filters = {4, 8, 8};
-    c.hidden = 8;
-    c.attention = 8;
-    o.arch_configs[a] = c;
-  }
-  return o;
+  return SmallExperimentOptions(dataset, out, out.parent_path() / "cache", splits);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "ascnet/infer/png.h"
 #include "ascnet/report/report.h"
 #include "cli/cli_runner.h"
+#include "experiment/small_experiment.h"
 #include "infer/infer_fixtures.h"
 
 using namespace ascnet;
@@ -19,25 +20,9 @@ namespace {
 
 /// One split, both networks (small), log-Mel only.
 fs::path TinyExperiment(const fs::path& dir) {
-  ExperimentOptions o;
-  o.dataset = MakeToneDataset(dir / "data");
-  o.out_dir = (dir / "exp").string();
-  o.cache_dir = (dir / "cache").string();
-  o.splits = "1";
+  ExperimentOptions o =
+      SmallExperimentOptions(MakeToneDataset(dir / "data"), dir / "exp", dir / "cache", "1");
   o.features = {"logmel"};
-  o.train = TrainOptions::Preset("fast");
-  o.train.steps = 6;
-  o.train.batch_size = 16;
-  o.threads = 2;
-  o.progress = false;
-  o.calibration.cv_folds = 3;
-  for (const std::string a : {"attcrnn", "cnn"}) {
-    ArchConfig c = ArchConfig::Preset(a, 3);
-    c.filters = {4, 8, 8};
-    c.hidden = 8;
-    c.attention = 8;
-    o.arch_configs[a] = c;
-  }
   RunExperiment(o);
   return dir / "exp";
 }
