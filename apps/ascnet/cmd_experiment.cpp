@@ -22,8 +22,7 @@ std::vector<std::string> SplitList(const std::string& s) {
 }
 
 struct ExperimentArgs {
-  std::string dataset, archs = "attcrnn,cnn", features = "logmel,loggam", splits = "all", out, cache,
-                       attention_scale;
+  std::string dataset, archs = "attcrnn,cnn", features = "logmel,loggam", splits = "all", out, cache;
   double svm_c = 0.1;
   bool quiet = false;
   TrainFlags train;
@@ -40,7 +39,7 @@ int RunExperimentCommand(const ExperimentArgs& a) {
   o.splits = a.splits;
   o.out_dir = a.out;
   o.cache_dir = a.cache;
-  o.attention_scale = a.attention_scale;
+  o.attention_scale = a.train.attention_scale;
   o.train = a.train.Resolve();
   o.threads = a.train.threads > 0 ? a.train.threads : 2;
   o.calibration.C = a.svm_c;
@@ -81,9 +80,6 @@ void RegisterExperiment(CLI::App& app) {
       ->capture_default_str();
   e->add_option("--out", a->out, "Experiment folder (created; reused to resume)");
   e->add_option("--cache", a->cache, "Feature cache folder (default: OUT/cache; share it between experiments)");
-  e->add_option("--attention-scale", a->attention_scale,
-                "Att-CRNN attention-mask scale: none (paper), mean1, learned (default: mean1 with --preset fast)")
-      ->check(CLI::IsMember({"none", "mean1", "learned"}));
   e->add_option("--svm-c", a->svm_c, "Linear SVM regularisation C")->capture_default_str();
   e->add_flag("-q,--quiet", a->quiet, "No progress output");
   a->train.Add(e, "fast");

@@ -74,7 +74,7 @@ void RegisterInfo(CLI::App& app) {
       ->check(CLI::IsMember({"attcrnn", "cnn"}));
   sub->add_option("--classes", args->classes, "number of classes for --arch")->check(CLI::Range(2, 100000));
   sub->add_option("--attention-scale", args->attention_scale, "attention scale for --arch")
-      ->check(CLI::IsMember({"none", "mean1", "learned"}));
+      ->check(CLI::IsMember(ArchConfig::ScaleNames()));
 }
 
 }  // namespace ascnet::cli

@@ -12,6 +12,10 @@ manifest.json ({"arch": ArchConfig JSON, "tensors": {name: file.npy}}) plus one 
                                    Prints one JSON line; exit 0 on match, 1 on mismatch.
   ascnet_peer.py bench DIR [DIR..] [--threads 2] [--batch 100] [--min-time 2]
                                    eval-mode inference throughput (segments/s), one JSON line.
+  ascnet_peer.py train DIR [DIR..] [--threads 2] [--batch 100] [--min-time 2]
+                                   training throughput (segments/s) of full between-class steps:
+                                   pair drawing, gathering and mixing, forward in training mode,
+                                   KL loss, backward, Adam (lr 1e-4); one JSON line.
   ascnet_peer.py count ARCH CLASSES    trainable parameter count.
 
 Run with Debian's /usr/bin/python3 (python3-torch, python3-numpy).
@@ -91,6 +95,8 @@ class AttCrnn(nn.Module):
         att = a_spa.unsqueeze(2) * a_tem.unsqueeze(1)        # [B, 2H, T]
         if self.scale_kind == "mean1":
             att = att * (2.0 * self.a["hidden"] * self.a["frames"])
+        elif self.scale_kind == "row1":
+            att = att * (2.0 * self.a["hidden"])
         elif self.scale_kind == "learned":
             att = att * self.attention_scale
         pooled = torch.tanh(att * zs).sum(2)                 # [B, 2H]
@@ -201,6 +207,56 @@ def cmd_bench(args):
     return 0
 
 
+def cmd_train(args):
+    torch.set_num_threads(args.threads)
+    out = {"torch": torch.__version__, "threads": args.threads, "batch": args.batch, "results": {}}
+    pool_size, classes = 1000, None
+    for d in args.dirs:
+        a, net = load(d)
+        classes = a["classes"]
+        net.train()
+        opt = torch.optim.Adam(net.parameters(), lr=1e-4)
+        torch.manual_seed(0)
+        pool = torch.randn(pool_size, a["channels"], a["bands"], a["frames"])
+        labels = np.arange(pool_size) % classes
+        rng = np.random.default_rng(3)
+
+        def step():
+            first = rng.integers(0, pool_size, args.batch)
+            second = np.empty_like(first)
+            for i, f in enumerate(first):  # a partner of another class, by rejection
+                while True:
+                    s = rng.integers(0, pool_size)
+                    if labels[s] != labels[f]:
+                        second[i] = s
+                        break
+            r = torch.from_numpy(rng.random(args.batch)).float()
+            rr = r.view(-1, 1, 1, 1)
+            x = (rr * pool[first] + (1 - rr) * pool[second]) / torch.sqrt(rr * rr + (1 - rr) ** 2)
+            y = (r.view(-1, 1) * F.one_hot(torch.from_numpy(labels[first]), classes)
+                 + (1 - r).view(-1, 1) * F.one_hot(torch.from_numpy(labels[second]), classes))
+            opt.zero_grad()
+            logits = net(x)[0]
+            loss = F.kl_div(F.log_softmax(logits, 1), y, reduction="batchmean")
+            loss.backward()
+            opt.step()
+            return loss.item()
+
+        for _ in range(2):  # warm-up
+            step()
+        n, t0 = 0, time.perf_counter()
+        while True:
+            step()
+            n += 1
+            el = time.perf_counter() - t0
+            if el >= args.min_time and n >= 3:
+                break
+        out["results"][a["arch"]] = {"segments_per_second": n * args.batch / el, "seconds_per_step": el / n,
+                                     "iterations": n}
+    print(json.dumps(out))
+    return 0
+
+
 def cmd_count(args):
     a = dict(DEFAULT_ARCH, arch=args.arch, classes=args.classes)
     print(sum(p.numel() for p in make(a).parameters() if p.requires_grad))
@@ -220,6 +276,12 @@ def main():
     q.add_argument("--batch", type=int, default=100)
     q.add_argument("--min-time", type=float, default=2.0)
     q.set_defaults(fn=cmd_bench)
+    q = sub.add_parser("train")
+    q.add_argument("dirs", nargs="+")
+    q.add_argument("--threads", type=int, default=2)
+    q.add_argument("--batch", type=int, default=100)
+    q.add_argument("--min-time", type=float, default=2.0)
+    q.set_defaults(fn=cmd_train)
     q = sub.add_parser("count")
     q.add_argument("arch", choices=["attcrnn", "cnn"])
     q.add_argument("classes", type=int)

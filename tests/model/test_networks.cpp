@@ -65,6 +65,34 @@ TEST(Networks, DescribedCountsMatchBuiltNetworksForOtherSizes) {
   }
 }
 
+TEST(AttCrnn, RowOneScaleGivesTheAttentionWeightedTemporalMean) {
+  ArchConfig a;
+  a.attention_scale = ArchConfig::AttentionScale::kRow1;
+  EXPECT_EQ(a.FixedAttentionScale(), 256.0);
+  ArchConfig m;
+  m.attention_scale = ArchConfig::AttentionScale::kMean1;
+  EXPECT_EQ(m.FixedAttentionScale(), 256.0 * 80);
+  EXPECT_EQ(ArchConfig().FixedAttentionScale(), 1.0);
+  torch::manual_seed(4);
+  AttCrnn net(a);
+  net->eval();
+  torch::NoGradGuard ng;
+  auto x = RandomInput(2);
+  auto out = net->forward(x);
+  const auto c = net->conv->forward(x);
+  const auto z = net->Recurrent(c.permute({0, 3, 1, 2}).reshape({2, 80, -1}));
+  const auto zs = z.transpose(1, 2);
+  const auto w = out.a_spa.unsqueeze(2) * out.a_tem.unsqueeze(1) * 256.0;  // [B, 2H, T]
+  EXPECT_TRUE(torch::allclose(out.pooled, torch::tanh(w * zs).sum(2), 1e-5, 1e-6));
+  // Each row of 2H*A sums over time to 2H*a_spa_s, whose mean over s is 1.
+  EXPECT_NEAR(w.sum(2).mean().item<double>(), 1.0, 1e-5);
+  // At initialisation s*A*Z is small, so x_s ~ 2H a_spa_s sum_t a_tem_t Z_st, of the size of Z
+  // (the paper's scale gives ~1/(2H) of that).
+  const auto linear = (w * zs).sum(2);
+  EXPECT_TRUE(torch::allclose(out.pooled, linear, 0.05, 1e-3));
+  EXPECT_GT(out.pooled.abs().mean().item<double>(), 0.1 * zs.abs().mean().item<double>());
+}
+
 TEST(Arch, LearnedScaleAddsOneParameter) {
   ArchConfig a;
   a.attention_scale = ArchConfig::AttentionScale::kLearned;

@@ -83,6 +83,13 @@ TEST(PeerParity, AttCrnnMeanOneScale) {
   CheckParity(a);
 }
 
+TEST(PeerParity, AttCrnnRowOneScale) {
+  if (!PeerAvailable()) GTEST_SKIP() << "/usr/bin/python3 cannot import torch and numpy";
+  ArchConfig a = ArchConfig::Preset("attcrnn", 19);
+  a.attention_scale = ArchConfig::AttentionScale::kRow1;
+  CheckParity(a);
+}
+
 TEST(PeerParity, Cnn) {
   if (!PeerAvailable()) GTEST_SKIP() << "/usr/bin/python3 cannot import torch and numpy";
   CheckParity(ArchConfig::Preset("cnn", 19));

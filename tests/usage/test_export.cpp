@@ -32,9 +32,14 @@ torch::Tensor RandomSegments(const ArchConfig& a, int64_t n) {
 class ExportTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ExportTest, CppAndPythonMatchAscnet) {
-  const std::string arch = GetParam();
-  const auto dir = TempDir("export_" + arch);
-  const ModelBundle bundle = SmallBundle(arch, true);
+  // "arch" or "arch-scale" (an Att-CRNN attention scale, e.g. attcrnn-row1).
+  const std::string param = GetParam();
+  const std::string arch = param.substr(0, param.find('-'));
+  const ArchConfig::AttentionScale scale = param.find('-') == std::string::npos
+                                               ? ArchConfig::AttentionScale::kNone
+                                               : ArchConfig::ParseScale(param.substr(param.find('-') + 1));
+  const auto dir = TempDir("export_" + param);
+  const ModelBundle bundle = SmallBundle(arch, true, scale);
   const std::string model = (dir / "m.ascnet").string();
   SaveBundle(model, bundle);
 
@@ -112,7 +117,8 @@ sys.exit(0 if e1 <= 1e-5 and e2 <= 1e-5 and info["labels"] == ["low", "mid", "hi
   EXPECT_NE(Slurp(out).find("\"scorer\": \"svm\""), std::string::npos) << Slurp(out);
 }
 
-INSTANTIATE_TEST_SUITE_P(Archs, ExportTest, ::testing::Values("attcrnn", "cnn"));
+INSTANTIATE_TEST_SUITE_P(Archs, ExportTest, ::testing::Values("attcrnn", "cnn", "attcrnn-mean1", "attcrnn-row1",
+                                                            "attcrnn-learned"));
 
 TEST(ExportCli, BadInputs) {
   const auto dir = TempDir("export_bad");

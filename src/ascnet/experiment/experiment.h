@@ -31,7 +31,7 @@ struct ExperimentOptions {
   std::string out_dir;                                 ///< experiment folder (required)
   std::string cache_dir;                               ///< feature cache; "" = OUT/cache
   TrainOptions train = TrainOptions::Preset("fast");   ///< schedule (out_dir/resume set per run)
-  std::string attention_scale;  ///< attcrnn mask scale; "" = mean1 for the fast preset, none otherwise
+  std::string attention_scale;  ///< attcrnn mask scale; "" = TrainOptions::DefaultAttentionScale(train.preset)
   CalibrationOptions calibration;                      ///< C = 0.1, 5-fold Platt
   int threads = 2;                                     ///< feature extraction and LibTorch threads
   bool progress = true;

@@ -103,7 +103,8 @@ std::string TorchScriptSource(const ModelBundle& bundle, ScoreKind scorer) {
     s << "    att = a_spa.unsqueeze(2) * a_tem.unsqueeze(1)\n";
     switch (a.attention_scale) {
       case ArchConfig::AttentionScale::kNone: break;
-      case ArchConfig::AttentionScale::kMean1: s << "    att = att * " << Num(a.MeanOneScale()) << "\n"; break;
+      case ArchConfig::AttentionScale::kMean1:
+      case ArchConfig::AttentionScale::kRow1: s << "    att = att * " << Num(a.FixedAttentionScale()) << "\n"; break;
       case ArchConfig::AttentionScale::kLearned: s << "    att = att * self.attention_scale\n"; break;
     }
     s << "    pooled = torch.tanh(att * zs).sum(2)\n";

@@ -92,6 +92,7 @@ std::string ArchConfig::ScaleName(AttentionScale s) {
   switch (s) {
     case AttentionScale::kNone: return "none";
     case AttentionScale::kMean1: return "mean1";
+    case AttentionScale::kRow1: return "row1";
     case AttentionScale::kLearned: return "learned";
   }
   return "none";
@@ -100,8 +101,21 @@ std::string ArchConfig::ScaleName(AttentionScale s) {
 ArchConfig::AttentionScale ArchConfig::ParseScale(const std::string& s) {
   if (s == "none") return AttentionScale::kNone;
   if (s == "mean1") return AttentionScale::kMean1;
+  if (s == "row1") return AttentionScale::kRow1;
   if (s == "learned") return AttentionScale::kLearned;
-  Bad("attention_scale", "\"none\", \"mean1\" or \"learned\"", "\"" + s + "\"");
+  Bad("attention_scale", "\"none\", \"mean1\", \"row1\" or \"learned\"", "\"" + s + "\"");
+}
+
+std::vector<std::string> ArchConfig::ScaleNames() { return {"none", "mean1", "row1", "learned"}; }
+
+double ArchConfig::FixedAttentionScale() const {
+  switch (attention_scale) {
+    case AttentionScale::kNone: return 1.0;
+    case AttentionScale::kRow1: return 2.0 * hidden;
+    case AttentionScale::kMean1:
+    case AttentionScale::kLearned: return MeanOneScale();
+  }
+  return 1.0;
 }
 
 ArchConfig ArchConfig::Preset(const std::string& name, int classes) {
@@ -214,11 +228,10 @@ std::vector<LayerInfo> DescribeLayers(const ArchConfig& c) {
                     {1, 2 * h},
                     t * a + a + a});
     rows.push_back({"attention_pool",
-                    "x_s = sum_t tanh(" + std::string(c.attention_scale == ArchConfig::AttentionScale::kNone
-                                                          ? ""
-                                                          : (c.attention_scale == ArchConfig::AttentionScale::kMean1
-                                                                 ? "2HT * "
-                                                                 : "scale * ")) +
+                    "x_s = sum_t tanh(" + std::string(c.attention_scale == ArchConfig::AttentionScale::kNone    ? ""
+                                                      : c.attention_scale == ArchConfig::AttentionScale::kMean1 ? "2HT * "
+                                                      : c.attention_scale == ArchConfig::AttentionScale::kRow1  ? "2H * "
+                                                                                                                : "scale * ") +
                         "a_spa_s a_tem_t Z_st)",
                     {1, 2 * h},
                     c.attention_scale == ArchConfig::AttentionScale::kLearned ? 1 : 0});

@@ -19,6 +19,8 @@ struct ArchConfig {
   enum class AttentionScale {
     kNone,     ///< s = 1: the paper's formula (default).
     kMean1,    ///< s = 2H*T (fixed): the mean entry of s*A is 1.
+    kRow1,     ///< s = 2H (fixed): each row of s*A sums to 1 over time on average, so at
+               ///< initialisation x_s is about the attention-weighted temporal mean of Z's row s.
     kLearned,  ///< s is a trainable scalar initialised to 2H*T (adds 1 parameter).
   };
 
@@ -51,12 +53,16 @@ struct ArchConfig {
   int PooledSize() const { return IsAttCrnn() ? 2 * hidden : ConvOutChannels(); }
   /// The fixed scale 2H*T used by kMean1 and as kLearned's initial value.
   double MeanOneScale() const { return 2.0 * hidden * frames; }
+  /// The fixed s of a fixed-scale kind: 1 (kNone), 2H*T (kMean1), 2H (kRow1); kLearned's
+  /// initial value (2H*T) for kLearned.
+  double FixedAttentionScale() const;
 
   /// Throws ConfigError naming the field and the expected range.
   void Validate() const;
   std::string ToString() const;  ///< one line per group of fields.
 
-  static std::string ScaleName(AttentionScale s);          ///< "none", "mean1", "learned"
+  static std::string ScaleName(AttentionScale s);          ///< "none", "mean1", "row1", "learned"
+  static std::vector<std::string> ScaleNames();            ///< every name ScaleName gives
   static AttentionScale ParseScale(const std::string& s);  ///< ConfigError for other names
   /// The paper's architecture `name` ("attcrnn" or "cnn") with `classes` outputs.
   static ArchConfig Preset(const std::string& name, int classes = 19);

@@ -77,7 +77,7 @@ AttCrnnImpl::AttCrnnImpl(const ArchConfig& arch) : NetworkImpl("AttCrnn"), arch_
   spatial_v = register_module("spatial_v", torch::nn::Linear(torch::nn::LinearOptions(a, 1).bias(false)));
   classifier = register_module("classifier", torch::nn::Linear(2 * h, arch_.classes));
   if (arch_.attention_scale == ArchConfig::AttentionScale::kLearned) {
-    scale = register_parameter("attention_scale", torch::full({1}, arch_.MeanOneScale()));
+    scale = register_parameter("attention_scale", torch::full({1}, arch_.FixedAttentionScale()));
   }
 }
 
@@ -109,7 +109,8 @@ NetOutput AttCrnnImpl::Attend(const torch::Tensor& z) {
   torch::Tensor att = out.a_spa.unsqueeze(2) * out.a_tem.unsqueeze(1);                               // [B, 2H, T]
   switch (arch_.attention_scale) {
     case ArchConfig::AttentionScale::kNone: break;
-    case ArchConfig::AttentionScale::kMean1: att = att * arch_.MeanOneScale(); break;
+    case ArchConfig::AttentionScale::kMean1:
+    case ArchConfig::AttentionScale::kRow1: att = att * arch_.FixedAttentionScale(); break;
     case ArchConfig::AttentionScale::kLearned: att = att * scale; break;
   }
   out.pooled = torch::tanh(att * zs).sum(2);                                                         // [B, 2H]

@@ -41,6 +41,10 @@ LrSchedule::Kind LrSchedule::ParseKind(const std::string& s) {
   Bad("schedule", "constant or cosine", "\"" + s + "\"");
 }
 
+std::string TrainOptions::DefaultAttentionScale(const std::string& preset) {
+  return preset == "fast" ? "row1" : "none";
+}
+
 TrainOptions TrainOptions::Preset(const std::string& name) {
   TrainOptions o;
   if (name == "paper") return o;

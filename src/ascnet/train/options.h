@@ -57,9 +57,13 @@ struct TrainOptions {
 
   /// "paper": Adam 1e-4 constant, batch 100, 500 epochs.
   /// "fast":  batch 100, 300 steps, peak 2e-3, 10 % linear warm-up, cosine decay to 1 %
-  ///          (for small data sets and quick runs; use with ArchConfig attention_scale mean1).
+  ///          (for small data sets and quick runs; with the Att-CRNN use attention_scale
+  ///          DefaultAttentionScale("fast")).
   /// ConfigError for other names.
   static TrainOptions Preset(const std::string& name);
+  /// The Att-CRNN attention_scale (ArchConfig::ScaleName) that goes with a preset when none
+  /// is given: "none" (the paper's formula) for paper, the rescaled mask for fast.
+  static std::string DefaultAttentionScale(const std::string& preset);
 
   /// Total optimiser steps for `train_segments` training segments:
   /// steps if > 0, else epochs * StepsPerEpoch.

@@ -25,6 +25,7 @@
 #include "ascnet/core/progress.h"
 #include "ascnet/core/fs.h"
 #include "ascnet/train/bc.h"
+#include "ascnet/train/step.h"
 
 namespace ascnet {
 namespace {
@@ -239,6 +240,7 @@ TrainResult TrainModel(const SegmentSource& source, const Dataset& dataset, cons
   NetworkPtr net = MakeNetwork(arch);
   net->to(device);
   net->train();
+  SetConvMemoryFormat(*net, at::MemoryFormat::ChannelsLast);
   torch::optim::Adam adam(net->parameters(), torch::optim::AdamOptions(options.lr)
                                                  .betas({options.adam_beta1, options.adam_beta2})
                                                  .eps(options.adam_eps)
@@ -323,19 +325,15 @@ TrainResult TrainModel(const SegmentSource& source, const Dataset& dataset, cons
         y = torch::one_hot(y1, arch.classes).to(torch::kFloat);
       }
       lr = schedule.At(step);
-      for (auto& group : adam.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
-      adam.zero_grad();
-      const torch::Tensor logits = net->forward(x).logits;
-      const torch::Tensor loss = KlDivLoss(logits, y);
-      loss.backward();
-      adam.step();
-      const double lv = loss.item<double>();
+      SetAdamLr(adam, lr);
+      const StepOutput out = TrainStep(*net, adam, x, y);
+      const double lv = out.loss.item<double>();
       if (!std::isfinite(lv)) {
         throw ConfigError("training diverged: loss is " + std::to_string(lv) + " at step " + std::to_string(step) +
                           " (lower the learning rate, option lr)");
       }
       loss_sum += lv * static_cast<double>(bs);
-      correct += logits.detach().argmax(1).eq(y.argmax(1)).sum().item<int64_t>();
+      correct += out.logits.argmax(1).eq(y.argmax(1)).sum().item<int64_t>();
       seen += bs;
       ++step;
       progress.Step(epoch + 1, step, loss_sum / static_cast<double>(seen),
@@ -372,6 +370,7 @@ TrainResult TrainModel(const SegmentSource& source, const Dataset& dataset, cons
   progress.Finish();
 
   net->to(torch::kCPU);
+  SetConvMemoryFormat(*net, at::MemoryFormat::Contiguous);
   net->eval();
   result.log = log;
   result.epochs = epoch;

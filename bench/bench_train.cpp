@@ -1,0 +1,127 @@
+// Training throughput: full between-class steps (pair drawing, gathering and mixing of the
+// normalised images, forward in training mode, KL loss, backward, Adam) of the Att-CRNN and
+// the CNN baseline, batch 100, LibTorch intra-op threads = --threads (default 2), set up as
+// TrainModel sets itself up (OpenBLAS's own pool limited to one thread). scripts/bench-train
+// runs this and the PyTorch peer (bench/peers/ascnet_peer.py train) side by side.
+//
+//   bench_train [--threads N] [--export DIR] [benchmark flags]
+//     --export DIR   write the initial weights (seeded) as DIR/attcrnn and DIR/cnn for the
+//                    peer, and exit.
+#include <benchmark/benchmark.h>
+
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <ATen/Parallel.h>
+#include <torch/optim/adam.h>
+
+#include "ascnet/model/export.h"
+#include "ascnet/model/inference.h"
+#include "ascnet/model/networks.h"
+#include "ascnet/train/bc.h"
+#include "ascnet/train/step.h"
+
+namespace {
+
+using namespace ascnet;
+
+constexpr int64_t kBatch = 100;
+constexpr int64_t kPool = 1000;  // training segments the batches are drawn from
+constexpr int kClasses = 19;
+
+NetworkPtr InitialNet(const std::string& name) {
+  torch::manual_seed(name == "attcrnn" ? 1 : 2);
+  return MakeNetwork(ArchConfig::Preset(name, kClasses));
+}
+
+/// kPool normalised "segments" and their labels (i mod 19), the same in every run.
+const torch::Tensor& Pool() {
+  static const torch::Tensor x = [] {
+    torch::manual_seed(0);
+    return torch::randn({kPool, 2, 64, 80});
+  }();
+  return x;
+}
+
+void TrainSteps(benchmark::State& state, const std::string& name) {
+  NetworkPtr net = InitialNet(name);
+  net->train();
+  SetConvMemoryFormat(*net, at::MemoryFormat::ChannelsLast);  // as TrainModel does
+  torch::optim::Adam adam(net->parameters(), torch::optim::AdamOptions(1e-4));
+  const torch::Tensor& pool = Pool();
+  std::vector<int> labels(kPool);
+  for (int64_t i = 0; i < kPool; ++i) labels[i] = static_cast<int>(i % kClasses);
+  std::mt19937_64 rng(3);
+  auto step = [&] {
+    std::vector<int64_t> first(kBatch);
+    for (auto& f : first) f = UniformIndex(rng, kPool);
+    const BcPairs pairs = DrawBcPairs(labels, first, rng);
+    std::vector<int64_t> l1(kBatch), l2(kBatch);
+    for (int64_t i = 0; i < kBatch; ++i) l1[i] = labels[first[i]], l2[i] = labels[pairs.second[i]];
+    const torch::Tensor r = torch::tensor(pairs.ratio, torch::kDouble);
+    const torch::Tensor x = BcMixImages(pool.index_select(0, torch::tensor(first)),
+                                        pool.index_select(0, torch::tensor(pairs.second)), r);
+    const torch::Tensor y = BcMixLabels(torch::tensor(l1), torch::tensor(l2), r, kClasses);
+    return TrainStep(*net, adam, x, y).loss.item<double>();
+  };
+  for (int i = 0; i < 2; ++i) step();  // warm-up (allocator, oneDNN primitives, Adam state)
+  for (auto _ : state) benchmark::DoNotOptimize(step());
+  state.SetItemsProcessed(state.iterations() * kBatch);
+  state.counters["segments/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * kBatch), benchmark::Counter::kIsRate);
+}
+void BM_AttCrnn_TrainStep(benchmark::State& state) { TrainSteps(state, "attcrnn"); }
+void BM_Cnn_TrainStep(benchmark::State& state) { TrainSteps(state, "cnn"); }
+
+/// Where a step's time goes (Att-CRNN): forward alone, forward + backward (training mode).
+void BM_AttCrnn_TrainStage(benchmark::State& state) {
+  NetworkPtr net = InitialNet("attcrnn");
+  net->train();
+  SetConvMemoryFormat(*net, at::MemoryFormat::ChannelsLast);
+  const torch::Tensor x = Pool().slice(0, 0, kBatch).contiguous(at::MemoryFormat::ChannelsLast);
+  const bool backward = state.range(0) != 0;
+  for (auto _ : state) {
+    net->zero_grad();
+    const torch::Tensor logits = net->forward(x).logits;
+    if (backward) logits.logsumexp(1).mean().backward();
+    benchmark::DoNotOptimize(logits.data_ptr<float>());
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+}
+
+}  // namespace
+
+BENCHMARK(BM_AttCrnn_TrainStep)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Cnn_TrainStep)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_AttCrnn_TrainStage)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+int main(int argc, char** argv) {
+  int threads = 2;
+  std::string export_dir;
+  std::vector<char*> rest = {argv[0]};
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) {
+      threads = std::stoi(argv[++i]);
+    } else if (!std::strcmp(argv[i], "--export") && i + 1 < argc) {
+      export_dir = argv[++i];
+    } else {
+      rest.push_back(argv[i]);
+    }
+  }
+  torch::set_num_threads(threads);
+  LimitOpenBlasThreads(1);  // as TrainModel does
+  if (!export_dir.empty()) {
+    ExportWeightsNpy(*InitialNet("attcrnn"), export_dir + "/attcrnn");
+    ExportWeightsNpy(*InitialNet("cnn"), export_dir + "/cnn");
+    return 0;
+  }
+  int n = static_cast<int>(rest.size());
+  benchmark::Initialize(&n, rest.data());
+  if (benchmark::ReportUnrecognizedArguments(n, rest.data())) return 1;
+  benchmark::AddCustomContext("torch_threads", std::to_string(at::get_num_threads()));
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
