@@ -1,6 +1,8 @@
 // `ascnet experiment`: the paper's protocol on a dataset (cache -> train -> calibrate ->
 // evaluate -> fuse, every split), and `ascnet experiment merge` of finished splits.
+#include <algorithm>
 #include <iostream>
+#include <thread>
 #include <sstream>
 
 #include "ascnet/experiment/experiment.h"
@@ -41,7 +43,8 @@ int RunExperimentCommand(const ExperimentArgs& a) {
   o.cache_dir = a.cache;
   o.attention_scale = a.train.attention_scale;
   o.train = a.train.Resolve();
-  o.threads = a.train.threads > 0 ? a.train.threads : 2;
+  // --threads 0 = all cores, as the flag's help says.
+  o.threads = a.train.threads > 0 ? a.train.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   o.calibration.C = a.svm_c;
   o.progress = !a.quiet;
   const ExperimentResults r = RunExperiment(o);
