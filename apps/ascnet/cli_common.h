@@ -16,6 +16,18 @@ using Action = std::function<int()>;
 CLI::App* AddCommand(CLI::App& app, const std::string& name, const std::string& description,
                      const std::string& example, Action action);
 
+/// Adds `--config FILE` to a subcommand: a TOML/INI file with one `name = value` line per
+/// long option of the command (flags: `resume = true`), optionally under a `[NAME]` section.
+/// The values are applied by ExpandConfigFile before parsing.
+void AddConfigOption(CLI::App* sub);
+
+/// For `ascnet CMD ... --config FILE ...` (args without the program name): reads FILE and
+/// appends `--name value` for each key whose `--name` is not on the command line, so flags
+/// given there win. CLI::FileError if FILE is missing, CLI::ConfigError naming FILE and the
+/// key for a key that is not an option of CMD or a malformed file. Other lines are returned
+/// unchanged.
+std::vector<std::string> ExpandConfigFile(const CLI::App& app, const std::vector<std::string>& args);
+
 /// Runs `action`, turning ascnet/std exceptions into an error line on stderr and exit 1.
 int RunGuarded(const std::string& command, const Action& action);
 

@@ -75,6 +75,7 @@ void RegisterExperiment(CLI::App& app) {
       "--preset fast --out runs/ambience\n"
       "  ascnet experiment --dataset litis:/data/litis --splits 3 --preset paper --out runs/litis-split3\n"
       "  ascnet experiment merge runs/litis-split* -o runs/litis");
+  AddConfigOption(e);
   e->add_option("--dataset", a->dataset, "Dataset spec KIND:PATH (csv, folder, esc50, litis, dcase2016, dcase2017, "
                                          "tau2019, urbansound8k)");
   e->add_option("--arch", a->archs, "Architectures, comma-separated (attcrnn, cnn)")->capture_default_str();

@@ -19,6 +19,7 @@ namespace {
 
 struct TrainArgs {
   std::string dataset, split = "1", arch = "attcrnn", features = "logmel", cache = "ascnet-cache", out;
+  int test_fold = 0;  ///< > 0: the split whose test part is fold K ("foldK")
   bool resume = false, no_progress = false;
   TrainFlags flags;
 };
@@ -32,7 +33,21 @@ int RunTrain(const TrainArgs& a) {
   ParseDevice(o.device);  // fail before the (possibly long) feature extraction
 
   const Dataset dataset = LoadDataset(a.dataset);
-  const std::vector<int> chosen = SelectSplits(dataset, a.split);
+  if (a.test_fold > 0) {
+    const std::string name = "fold" + std::to_string(a.test_fold);
+    bool found = false;
+    std::string names;
+    for (const Split& s : dataset.splits) {
+      found = found || s.name == name;
+      names += (names.empty() ? "" : ", ") + s.name;
+    }
+    if (!found) {
+      throw ConfigError("--test-fold " + std::to_string(a.test_fold) + ": dataset " + dataset.spec +
+                        " has no split " + name + " (its splits: " + names + "); use --split");
+    }
+  }
+  const std::string selection = a.test_fold > 0 ? "fold" + std::to_string(a.test_fold) : a.split;
+  const std::vector<int> chosen = SelectSplits(dataset, selection);
   if (chosen.size() != 1) {
     throw ConfigError("--split " + a.split + " selects " + std::to_string(chosen.size()) +
                       " splits; train one split per run (e.g. --split 1 or --split fold1)");
@@ -76,7 +91,12 @@ void RegisterTrain(CLI::App& app) {
       "--out runs/fold1\n  (the corpus scripts/get-ambience rebuilds: --dataset csv:data/ambience/meta.csv)",
       [a] { return RunTrain(*a); });
   c->add_option("--dataset", a->dataset, "Dataset spec KIND:PATH (see docs/datasets.md)")->required();
-  c->add_option("--split", a->split, "Split to train on: a name (fold1) or a 1-based position")->capture_default_str();
+  AddConfigOption(c);
+  CLI::Option* split_opt =
+      c->add_option("--split", a->split, "Split to train on: a name (fold1) or a 1-based position")->capture_default_str();
+  c->add_option("--test-fold", a->test_fold, "Train on every fold but K, test on fold K (the split named foldK)")
+      ->check(CLI::Range(1, 1000))
+      ->excludes(split_opt);
   c->add_option("--arch", a->arch, "Network")->check(CLI::IsMember({"attcrnn", "cnn"}))->capture_default_str();
   c->add_option("--features", a->features, "Feature preset")->check(CLI::IsMember({"logmel", "loggam"}))->capture_default_str();
   a->flags.Add(c, "paper");

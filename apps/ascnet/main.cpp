@@ -1,5 +1,8 @@
 // ascnet: acoustic scene classification from the command line.
+#include <algorithm>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -21,7 +24,10 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   ascnet::cli::RegisterAll(app);
   try {
-    app.parse(argc, argv);
+    std::vector<std::string> args(argv + 1, argv + argc);
+    args = ascnet::cli::ExpandConfigFile(app, args);  // `CMD --config FILE`
+    std::reverse(args.begin(), args.end());            // CLI11 takes them last-first
+    app.parse(args);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }

@@ -3,6 +3,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -16,8 +19,8 @@ namespace {
 
 using testing::WriteWav;  // tests/common/pcm_wav.h
 
-TEST(CliTrain, TrainsAMiniDatasetIntoALoadableBundle) {
-  const auto dir = test::TempDir("cli_train");
+/// Three classes of tones, three clips each: fold 1 = the first clip of each class.
+void WriteMiniDataset(const std::filesystem::path& dir) {
   std::ofstream csv(dir / "meta.csv");
   csv << "filename,label,fold\n";
   const char* names[] = {"low", "mid", "high"};
@@ -29,7 +32,11 @@ TEST(CliTrain, TrainsAMiniDatasetIntoALoadableBundle) {
       csv << file << "," << names[c] << "," << (k == 0 ? 1 : 2) << "\n";
     }
   }
-  csv.close();
+}
+
+TEST(CliTrain, TrainsAMiniDatasetIntoALoadableBundle) {
+  const auto dir = test::TempDir("cli_train");
+  WriteMiniDataset(dir);
   const std::string out = (dir / "run").string();
   const std::string args = "train --dataset csv:" + (dir / "meta.csv").string() +
                            " --split fold1 --arch cnn --features logmel --preset fast --steps 3 --batch-size 4"
@@ -67,6 +74,49 @@ TEST(CliTrain, TrainsAMiniDatasetIntoALoadableBundle) {
   const test::CliResult bad_arch = test::RunCli("train --dataset csv:x.csv --arch rnn --out " + out);
   EXPECT_NE(bad_arch.code, 0);
   EXPECT_NE(bad_arch.err.find("--arch"), std::string::npos) << bad_arch.err;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(CliTrain, ConfigFileAndTestFold) {
+  const auto dir = test::TempDir("cli_train_config");
+  WriteMiniDataset(dir);
+  const std::string cfg = (dir / "train.toml").string();
+  std::ofstream(cfg) << "# ascnet train --config train.toml\n"
+                     << "dataset = \"csv:" << (dir / "meta.csv").string() << "\"\n"
+                     << "test-fold = 2\narch = \"cnn\"\npreset = \"fast\"\nsteps = 2\nbatch-size = 4\n"
+                     << "threads = 1\ncache = \"" << (dir / "cache").string() << "\"\nno-progress = true\n";
+  // The file's values, with --steps and --out from the command line winning.
+  const std::string out = (dir / "run").string();
+  const test::CliResult r = test::RunCli("train --config " + cfg + " --steps 3 --out " + out);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const BundleSummary b = InspectBundle(out + "/model.ascnet");
+  EXPECT_EQ(b.arch.arch, "cnn");
+  EXPECT_EQ(b.metadata["training"]["steps"], 3);
+  EXPECT_EQ(b.metadata["training"]["split"], "fold2");  // --test-fold 2
+  EXPECT_EQ(b.metadata["training"]["preset"], "fast");
+
+  // --test-fold K needs a split named foldK; --split and --test-fold exclude each other.
+  const test::CliResult no_fold = test::RunCli("train --config " + cfg + " --test-fold 7 --out " + out + "7");
+  EXPECT_NE(no_fold.code, 0);
+  EXPECT_NE(no_fold.err.find("no split fold7"), std::string::npos) << no_fold.err;
+  EXPECT_NE(no_fold.err.find("fold1, fold2"), std::string::npos) << no_fold.err;
+  const test::CliResult both = test::RunCli("train --dataset csv:x.csv --split 1 --test-fold 1 --out " + out);
+  EXPECT_NE(both.code, 0);
+  EXPECT_NE(both.err.find("excludes"), std::string::npos) << both.err;
+
+  // Bad files: missing, unknown key, bad flag value, another command's section.
+  EXPECT_NE(test::RunCli("train --config " + (dir / "none.toml").string()).code, 0);
+  const std::string bad = (dir / "bad.toml").string();
+  for (const auto& [text, expect] : std::vector<std::pair<std::string, std::string>>{
+           {"arc = \"cnn\"\n", "'arc' is not an option of ascnet train"},
+           {"resume = maybe\n", "'resume' takes true or false"},
+           {"[experiment]\nsteps = 2\n", "section [experiment]"}}) {
+    std::ofstream(bad, std::ios::trunc) << text;
+    const test::CliResult e = test::RunCli("train --config " + bad);
+    EXPECT_NE(e.code, 0) << text;
+    EXPECT_NE(e.err.find(bad), std::string::npos) << e.err;
+    EXPECT_NE(e.err.find(expect), std::string::npos) << e.err;
+  }
   std::filesystem::remove_all(dir);
 }
 
