@@ -40,6 +40,24 @@ TEST(BcPairs, PartnersAreOfAnotherClassAndRatiosInUnitInterval) {
   EXPECT_EQ(pa.ratio, pb.ratio);
 }
 
+TEST(BcPairs, RatiosAreUniformOnTheUnitInterval) {
+  const std::vector<int> labels = {0, 1, 2, 0, 1, 2};
+  const std::vector<int64_t> first = {0, 1, 2, 3, 4, 5};
+  std::mt19937_64 rng(7);
+  std::vector<int> bins(10, 0);
+  double sum = 0;
+  int n = 0;
+  for (int rep = 0; rep < 5000; ++rep) {
+    for (double r : DrawBcPairs(labels, first, rng).ratio) {
+      ++bins[static_cast<int>(r * 10)];
+      sum += r;
+      ++n;
+    }
+  }
+  EXPECT_NEAR(sum / n, 0.5, 0.01);
+  for (int b = 0; b < 10; ++b) EXPECT_NEAR(bins[b] / static_cast<double>(n), 0.1, 0.01) << "decile " << b;
+}
+
 TEST(BcPairs, NeedsTwoClasses) {
   std::mt19937_64 rng(1);
   EXPECT_THROW(DrawBcPairs({1, 1, 1}, {0, 1}, rng), c10::Error);

@@ -11,6 +11,10 @@
 #include <torch/types.h>
 
 #include "ascnet/core/fs.h"
+#include <torch/optim/adam.h>
+
+#include "ascnet/train/bc.h"
+#include "ascnet/train/step.h"
 #include "ascnet/train/trainer.h"
 #include "synthetic.h"
 
@@ -40,6 +44,42 @@ void ExpectSameTensors(NetworkImpl& a, NetworkImpl& b) {
 }
 
 std::string Slurp(const std::string& path) { return ReadFile(path); }
+
+// The training step can drive the KL loss of one fixed small batch of mixed targets to
+// (near) zero: the network, loss, backward and Adam fit together.
+TEST(TrainStep, OverfitsOneSmallBatchToNearZeroLoss) {
+  struct Case {
+    const char* arch;
+    ArchConfig::AttentionScale scale;
+  };
+  for (const Case& c : {Case{"cnn", ArchConfig::AttentionScale::kNone}, Case{"attcrnn", ArchConfig::AttentionScale::kNone},
+                        Case{"attcrnn", ArchConfig::AttentionScale::kRow1}}) {
+    ArchConfig a = ArchConfig::Preset(c.arch, 4);
+    a.bands = 16;
+    a.frames = 12;
+    a.filters = {8, 16};
+    a.kernels = {3, 2};
+    a.hidden = 12;
+    a.attention = 8;
+    a.conv_dropout = 0;
+    a.rnn_dropout = 0;
+    a.attention_scale = c.scale;
+    torch::manual_seed(3);
+    NetworkPtr net = MakeNetwork(a);
+    net->train();
+    SetConvMemoryFormat(*net, at::MemoryFormat::ChannelsLast);
+    torch::optim::Adam adam(net->parameters(), torch::optim::AdamOptions(1e-2));
+    const torch::Tensor x1 = torch::randn({8, 2, 16, 12}), x2 = torch::randn({8, 2, 16, 12});
+    const torch::Tensor y1 = torch::tensor({0, 1, 2, 3, 0, 1, 2, 3}), y2 = torch::tensor({1, 2, 3, 0, 2, 3, 0, 1});
+    const torch::Tensor r = torch::rand({8}, torch::kDouble);
+    const torch::Tensor x = BcMixImages(x1, x2, r), y = BcMixLabels(y1, y2, r, 4);
+    const double first = TrainStep(*net, adam, x, y).loss.item<double>();
+    double last = first;
+    for (int i = 0; i < 400 && last > 1e-3; ++i) last = TrainStep(*net, adam, x, y).loss.item<double>();
+    EXPECT_GT(first, 0.3) << c.arch;
+    EXPECT_LT(last, 0.01) << c.arch << " scale " << ArchConfig::ScaleName(c.scale) << ": KL " << first << " -> " << last;
+  }
+}
 
 TEST(Trainer, LearnsTinyDataAndWritesLogsAndBundle) {
   testing::TinyData d;
