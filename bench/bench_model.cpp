@@ -26,6 +26,7 @@
 #include "ascnet/model/export.h"
 #include "ascnet/model/inference.h"
 #include "ascnet/model/networks.h"
+#include "torch_bench_main.h"
 
 namespace {
 
@@ -269,29 +270,5 @@ BENCHMARK(BM_AttCrnn_Stage_Recurrent)->Unit(benchmark::kMillisecond)->UseRealTim
 BENCHMARK(BM_AttCrnn_Stage_Attention)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 int main(int argc, char** argv) {
-  int threads = 2;
-  std::string export_dir;
-  std::vector<char*> rest = {argv[0]};
-  for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) {
-      threads = std::stoi(argv[++i]);
-    } else if (!std::strcmp(argv[i], "--export") && i + 1 < argc) {
-      export_dir = argv[++i];
-    } else {
-      rest.push_back(argv[i]);
-    }
-  }
-  torch::set_num_threads(threads);
-  if (!export_dir.empty()) {
-    ExportWeightsNpy(*BenchNet("attcrnn"), export_dir + "/attcrnn");
-    ExportWeightsNpy(*BenchNet("cnn"), export_dir + "/cnn");
-    return 0;
-  }
-  int n = static_cast<int>(rest.size());
-  benchmark::Initialize(&n, rest.data());
-  if (benchmark::ReportUnrecognizedArguments(n, rest.data())) return 1;
-  benchmark::AddCustomContext("torch_threads", std::to_string(at::get_num_threads()));
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return ascnet::bench::TorchBenchMain(argc, argv, BenchNet);
 }

@@ -9,7 +9,6 @@
 //                    peer, and exit.
 #include <benchmark/benchmark.h>
 
-#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -17,11 +16,11 @@
 #include <ATen/Parallel.h>
 #include <torch/optim/adam.h>
 
-#include "ascnet/model/export.h"
 #include "ascnet/model/inference.h"
 #include "ascnet/model/networks.h"
 #include "ascnet/train/bc.h"
 #include "ascnet/train/step.h"
+#include "torch_bench_main.h"
 
 namespace {
 
@@ -98,30 +97,6 @@ BENCHMARK(BM_Cnn_TrainStep)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_AttCrnn_TrainStage)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 int main(int argc, char** argv) {
-  int threads = 2;
-  std::string export_dir;
-  std::vector<char*> rest = {argv[0]};
-  for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) {
-      threads = std::stoi(argv[++i]);
-    } else if (!std::strcmp(argv[i], "--export") && i + 1 < argc) {
-      export_dir = argv[++i];
-    } else {
-      rest.push_back(argv[i]);
-    }
-  }
-  torch::set_num_threads(threads);
-  LimitOpenBlasThreads(1);  // as TrainModel does
-  if (!export_dir.empty()) {
-    ExportWeightsNpy(*InitialNet("attcrnn"), export_dir + "/attcrnn");
-    ExportWeightsNpy(*InitialNet("cnn"), export_dir + "/cnn");
-    return 0;
-  }
-  int n = static_cast<int>(rest.size());
-  benchmark::Initialize(&n, rest.data());
-  if (benchmark::ReportUnrecognizedArguments(n, rest.data())) return 1;
-  benchmark::AddCustomContext("torch_threads", std::to_string(at::get_num_threads()));
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  // OpenBLAS limited to one thread as TrainModel does.
+  return ascnet::bench::TorchBenchMain(argc, argv, InitialNet, [] { LimitOpenBlasThreads(1); });
 }

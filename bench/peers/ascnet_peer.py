@@ -184,6 +184,19 @@ def cmd_parity(args):
     return 0 if ok else 1
 
 
+def timed(fn, min_time):
+    """Two warm-up calls, then calls until min_time seconds and 3 calls have passed: (calls, seconds)."""
+    for _ in range(2):
+        fn()
+    n, t0 = 0, time.perf_counter()
+    while True:
+        fn()
+        n += 1
+        el = time.perf_counter() - t0
+        if el >= min_time and n >= 3:
+            return n, el
+
+
 def cmd_bench(args):
     torch.set_num_threads(args.threads)
     out = {"torch": torch.__version__, "threads": args.threads, "batch": args.batch, "results": {}}
@@ -192,15 +205,7 @@ def cmd_bench(args):
         torch.manual_seed(0)
         x = torch.randn(args.batch, a["channels"], a["bands"], a["frames"])
         with torch.inference_mode():
-            for _ in range(2):  # warm-up
-                net(x)
-            n, t0 = 0, time.perf_counter()
-            while True:
-                net(x)
-                n += 1
-                el = time.perf_counter() - t0
-                if el >= args.min_time and n >= 3:
-                    break
+            n, el = timed(lambda: net(x), args.min_time)
         out["results"][a["arch"]] = {"segments_per_second": n * args.batch / el, "seconds_per_batch": el / n,
                                      "iterations": n}
     print(json.dumps(out))
@@ -242,15 +247,7 @@ def cmd_train(args):
             opt.step()
             return loss.item()
 
-        for _ in range(2):  # warm-up
-            step()
-        n, t0 = 0, time.perf_counter()
-        while True:
-            step()
-            n += 1
-            el = time.perf_counter() - t0
-            if el >= args.min_time and n >= 3:
-                break
+        n, el = timed(step, args.min_time)
         out["results"][a["arch"]] = {"segments_per_second": n * args.batch / el, "seconds_per_step": el / n,
                                      "iterations": n}
     print(json.dumps(out))

@@ -54,13 +54,8 @@ TEST(TrainStep, OverfitsOneSmallBatchToNearZeroLoss) {
   };
   for (const Case& c : {Case{"cnn", ArchConfig::AttentionScale::kNone}, Case{"attcrnn", ArchConfig::AttentionScale::kNone},
                         Case{"attcrnn", ArchConfig::AttentionScale::kRow1}}) {
-    ArchConfig a = ArchConfig::Preset(c.arch, 4);
-    a.bands = 16;
-    a.frames = 12;
-    a.filters = {8, 16};
-    a.kernels = {3, 2};
-    a.hidden = 12;
-    a.attention = 8;
+    ArchConfig a = testing::TinyArch(c.arch);
+    a.classes = 4;
     a.conv_dropout = 0;
     a.rnn_dropout = 0;
     a.attention_scale = c.scale;
@@ -69,7 +64,7 @@ TEST(TrainStep, OverfitsOneSmallBatchToNearZeroLoss) {
     net->train();
     SetConvMemoryFormat(*net, at::MemoryFormat::ChannelsLast);
     torch::optim::Adam adam(net->parameters(), torch::optim::AdamOptions(1e-2));
-    const torch::Tensor x1 = torch::randn({8, 2, 16, 12}), x2 = torch::randn({8, 2, 16, 12});
+    const torch::Tensor x1 = torch::randn({8, 2, a.bands, a.frames}), x2 = torch::randn({8, 2, a.bands, a.frames});
     const torch::Tensor y1 = torch::tensor({0, 1, 2, 3, 0, 1, 2, 3}), y2 = torch::tensor({1, 2, 3, 0, 2, 3, 0, 1});
     const torch::Tensor r = torch::rand({8}, torch::kDouble);
     const torch::Tensor x = BcMixImages(x1, x2, r), y = BcMixLabels(y1, y2, r, 4);
