@@ -36,14 +36,10 @@ int RunTrain(const TrainArgs& a) {
   if (a.test_fold > 0) {
     const std::string name = "fold" + std::to_string(a.test_fold);
     bool found = false;
-    std::string names;
-    for (const Split& s : dataset.splits) {
-      found = found || s.name == name;
-      names += (names.empty() ? "" : ", ") + s.name;
-    }
+    for (const Split& s : dataset.splits) found = found || s.name == name;
     if (!found) {
       throw ConfigError("--test-fold " + std::to_string(a.test_fold) + ": dataset " + dataset.spec +
-                        " has no split " + name + " (its splits: " + names + "); use --split");
+                        " has no split " + name + " (its splits: " + SplitNames(dataset) + "); use --split");
     }
   }
   const std::string selection = a.test_fold > 0 ? "fold" + std::to_string(a.test_fold) : a.split;

@@ -132,6 +132,12 @@ Dataset LoadDataset(const std::string& spec, const DatasetOptions& options) {
   return ds;
 }
 
+std::string SplitNames(const Dataset& dataset) {
+  std::string names;
+  for (const auto& s : dataset.splits) names += (names.empty() ? "" : ", ") + s.name;
+  return names;
+}
+
 std::vector<int> SelectSplits(const Dataset& dataset, const std::string& selection) {
   const int n = static_cast<int>(dataset.splits.size());
   std::vector<int> out;
@@ -139,10 +145,8 @@ std::vector<int> SelectSplits(const Dataset& dataset, const std::string& selecti
     if (std::find(out.begin(), out.end(), i) == out.end()) out.push_back(i);
   };
   auto fail = [&](const std::string& token, const std::string& why) {
-    std::string names;
-    for (const auto& s : dataset.splits) names += (names.empty() ? "" : ", ") + s.name;
     throw ConfigError("--splits: '" + token + "' " + why + "; expected all, 1-based numbers 1.." +
-                      std::to_string(n) + ", ranges like 1-3, or names (" + names + ")");
+                      std::to_string(n) + ", ranges like 1-3, or names (" + SplitNames(dataset) + ")");
   };
   const std::string sel = Trim(selection);
   if (sel.empty() || ToLower(sel) == "all") {

@@ -100,6 +100,9 @@ Dataset LoadDataset(const std::string& spec, const DatasetOptions& options = {})
 /// ConfigError naming the bad token and the valid names.
 std::vector<int> SelectSplits(const Dataset& dataset, const std::string& selection);
 
+/// The dataset's split names, comma-separated ("fold1, fold2, ..."), for error messages.
+std::string SplitNames(const Dataset& dataset);
+
 /// LITIS Rouen self-test: the 19 published class counts (avion 23 ... tubestation 125,
 /// total 3026), 20 splits, each with 2419 train and 607 test items. Throws DatasetError
 /// listing every mismatch. LoadDataset("litis:...") calls it when all 3026 clips are listed.
