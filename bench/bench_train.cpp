@@ -53,17 +53,12 @@ void TrainSteps(benchmark::State& state, const std::string& name) {
   std::vector<int> labels(kPool);
   for (int64_t i = 0; i < kPool; ++i) labels[i] = static_cast<int>(i % kClasses);
   std::mt19937_64 rng(3);
+  auto images = [&](const std::vector<int64_t>& pos) { return pool.index_select(0, torch::tensor(pos)); };
   auto step = [&] {
     std::vector<int64_t> first(kBatch);
     for (auto& f : first) f = UniformIndex(rng, kPool);
-    const BcPairs pairs = DrawBcPairs(labels, first, rng);
-    std::vector<int64_t> l1(kBatch), l2(kBatch);
-    for (int64_t i = 0; i < kBatch; ++i) l1[i] = labels[first[i]], l2[i] = labels[pairs.second[i]];
-    const torch::Tensor r = torch::tensor(pairs.ratio, torch::kDouble);
-    const torch::Tensor x = BcMixImages(pool.index_select(0, torch::tensor(first)),
-                                        pool.index_select(0, torch::tensor(pairs.second)), r);
-    const torch::Tensor y = BcMixLabels(torch::tensor(l1), torch::tensor(l2), r, kClasses);
-    return TrainStep(*net, adam, x, y).loss.item<double>();
+    const BcBatch mixed = MakeBcBatch(labels, first, rng, kClasses, images);
+    return TrainStep(*net, adam, mixed.x, mixed.y).loss.item<double>();
   };
   for (int i = 0; i < 2; ++i) step();  // warm-up (allocator, oneDNN primitives, Adam state)
   for (auto _ : state) benchmark::DoNotOptimize(step());

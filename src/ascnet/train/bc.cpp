@@ -60,6 +60,18 @@ torch::Tensor BcMixLabels(const torch::Tensor& y1, const torch::Tensor& y2, cons
   return t;
 }
 
+BcBatch MakeBcBatch(const std::vector<int>& labels, const std::vector<int64_t>& first, std::mt19937_64& rng,
+                    int64_t classes, const std::function<torch::Tensor(const std::vector<int64_t>&)>& images) {
+  const BcPairs pairs = DrawBcPairs(labels, first, rng);
+  const torch::Tensor x1 = images(first), x2 = images(pairs.second);
+  const torch::Device device = x1.device();
+  std::vector<int64_t> l1(first.size()), l2(first.size());
+  for (size_t i = 0; i < first.size(); ++i) l1[i] = labels[first[i]], l2[i] = labels[pairs.second[i]];
+  const torch::Tensor r = torch::tensor(pairs.ratio, torch::kDouble).to(device);
+  return {BcMixImages(x1, x2, r), BcMixLabels(torch::tensor(l1, torch::kLong).to(device),
+                                              torch::tensor(l2, torch::kLong).to(device), r, classes)};
+}
+
 torch::Tensor KlDivLoss(const torch::Tensor& logits, const torch::Tensor& target) {
   TORCH_CHECK(logits.dim() == 2 && logits.sizes() == target.sizes(), "KlDivLoss: logits ", logits.sizes(),
               " and target ", target.sizes(), " must both be [B, C]");

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <random>
 #include <vector>
 
@@ -34,6 +35,18 @@ torch::Tensor BcMixImages(const torch::Tensor& x1, const torch::Tensor& x2, cons
 /// y = r onehot(y1) + (1 - r) onehot(y2): [B, classes] float32.
 /// y1, y2: [B] int64 class indices; r: [B].
 torch::Tensor BcMixLabels(const torch::Tensor& y1, const torch::Tensor& y2, const torch::Tensor& r, int64_t classes);
+
+/// One mixed batch on the images' device: x [B, C, M, T] images, y [B, classes] targets.
+struct BcBatch {
+  torch::Tensor x, y;
+};
+
+/// Draws the partners and ratios of `first` (DrawBcPairs with `labels` and `rng`), fetches
+/// both sides' normalised images through `images` (positions -> [n, C, M, T]) and mixes the
+/// images and the one-hot targets (BcMixImages, BcMixLabels). The training loop and the
+/// training benchmark both build their batches with it.
+BcBatch MakeBcBatch(const std::vector<int>& labels, const std::vector<int64_t>& first, std::mt19937_64& rng,
+                    int64_t classes, const std::function<torch::Tensor(const std::vector<int64_t>&)>& images);
 
 /// KL(t || softmax(logits)) = sum_c t_c (log t_c - log_softmax(logits)_c), terms with t_c = 0
 /// contributing 0, averaged over the batch. logits, target: [B, C]; returns a scalar.

@@ -308,21 +308,19 @@ TrainResult TrainModel(const SegmentSource& source, const Dataset& dataset, cons
     for (int64_t b = 0; b < spe && step < total; ++b) {
       std::vector<int64_t> first(perm.begin() + b * batch, perm.begin() + std::min(n_train, (b + 1) * batch));
       const int64_t bs = static_cast<int64_t>(first.size());
+      auto images = [&](const std::vector<int64_t>& pos) {
+        return Gather(source, segs.train, pos, shape, mean, inv_std, device);
+      };
       torch::Tensor x, y;
-      std::vector<int64_t> l1(bs);
-      for (int64_t i = 0; i < bs; ++i) l1[i] = segs.train_labels[first[i]];
-      const torch::Tensor y1 = torch::tensor(l1, torch::kLong).to(device);
       if (options.between_class) {
-        const BcPairs pairs = DrawBcPairs(segs.train_labels, first, rng);
-        std::vector<int64_t> l2(bs);
-        for (int64_t i = 0; i < bs; ++i) l2[i] = segs.train_labels[pairs.second[i]];
-        const torch::Tensor r = torch::tensor(pairs.ratio, torch::kDouble).to(device);
-        x = BcMixImages(Gather(source, segs.train, first, shape, mean, inv_std, device),
-                        Gather(source, segs.train, pairs.second, shape, mean, inv_std, device), r);
-        y = BcMixLabels(y1, torch::tensor(l2, torch::kLong).to(device), r, arch.classes);
+        BcBatch mixed = MakeBcBatch(segs.train_labels, first, rng, arch.classes, images);
+        x = mixed.x;
+        y = mixed.y;
       } else {
-        x = Gather(source, segs.train, first, shape, mean, inv_std, device);
-        y = torch::one_hot(y1, arch.classes).to(torch::kFloat);
+        std::vector<int64_t> l1(bs);
+        for (int64_t i = 0; i < bs; ++i) l1[i] = segs.train_labels[first[i]];
+        x = images(first);
+        y = torch::one_hot(torch::tensor(l1, torch::kLong).to(device), arch.classes).to(torch::kFloat);
       }
       lr = schedule.At(step);
       SetAdamLr(adam, lr);
