@@ -98,15 +98,28 @@ std::string ArchConfig::ScaleName(AttentionScale s) {
   return "none";
 }
 
+namespace {
+constexpr ArchConfig::AttentionScale kAllScales[] = {ArchConfig::AttentionScale::kNone, ArchConfig::AttentionScale::kMean1,
+                                                     ArchConfig::AttentionScale::kRow1, ArchConfig::AttentionScale::kLearned};
+}  // namespace
+
 ArchConfig::AttentionScale ArchConfig::ParseScale(const std::string& s) {
-  if (s == "none") return AttentionScale::kNone;
-  if (s == "mean1") return AttentionScale::kMean1;
-  if (s == "row1") return AttentionScale::kRow1;
-  if (s == "learned") return AttentionScale::kLearned;
-  Bad("attention_scale", "\"none\", \"mean1\", \"row1\" or \"learned\"", "\"" + s + "\"");
+  const std::vector<std::string> names = ScaleNames();
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (s == names[i]) return kAllScales[i];
+  }
+  std::string expected;  // "none", "mean1", "row1" or "learned"
+  for (size_t i = 0; i < names.size(); ++i) {
+    expected += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + ("\"" + names[i] + "\"");
+  }
+  Bad("attention_scale", expected, "\"" + s + "\"");
 }
 
-std::vector<std::string> ArchConfig::ScaleNames() { return {"none", "mean1", "row1", "learned"}; }
+std::vector<std::string> ArchConfig::ScaleNames() {
+  std::vector<std::string> names;
+  for (AttentionScale k : kAllScales) names.push_back(ScaleName(k));
+  return names;
+}
 
 double ArchConfig::FixedAttentionScale() const {
   switch (attention_scale) {
