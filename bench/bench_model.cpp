@@ -99,14 +99,8 @@ void BM_AttCrnn_InferSplit(benchmark::State& state) { InferSplit(state, "attcrnn
 void BM_Cnn_InferSplit(benchmark::State& state) { InferSplit(state, "cnn"); }
 void BM_AttCrnn_Infer(benchmark::State& state) { Infer(state, "attcrnn"); }
 
-void Engine(benchmark::State& state, const std::string& name) {
-  InferenceOptions o;
-  o.chunk = state.range(0);
-  if (state.range(1) >= 0) {  // bit i: conv layer i+1 channels-last
-    for (int i = 0; i < 3; ++i) o.channels_last.push_back((state.range(1) >> i) & 1);
-  }
-  o.fused_gru = state.range(2) != 0;
-  InferenceEngine engine(BenchNet(name), o);
+/// Times engine.Forward on the bench input (two warm-up passes first).
+void TimeEngine(benchmark::State& state, InferenceEngine& engine) {
   const auto x = BenchInput();
   for (int i = 0; i < 2; ++i) engine.Forward(x);
   for (auto _ : state) {
@@ -115,18 +109,23 @@ void Engine(benchmark::State& state, const std::string& name) {
   }
   state.SetItemsProcessed(state.iterations() * kBatch);
 }
+
+void Engine(benchmark::State& state, const std::string& name) {
+  InferenceOptions o;
+  o.chunk = state.range(0);
+  if (state.range(1) >= 0) {  // bit i: conv layer i+1 channels-last
+    for (int i = 0; i < 3; ++i) o.channels_last.push_back((state.range(1) >> i) & 1);
+  }
+  o.fused_gru = state.range(2) != 0;
+  InferenceEngine engine(BenchNet(name), o);
+  TimeEngine(state, engine);
+}
 void BM_AttCrnn_Engine(benchmark::State& state) { Engine(state, "attcrnn"); }
 
 // The fast path with its default options (what Classifier uses on the CPU).
 void Fast(benchmark::State& state, const std::string& name) {
   InferenceEngine engine(BenchNet(name));
-  const auto x = BenchInput();
-  for (int i = 0; i < 2; ++i) engine.Forward(x);
-  for (auto _ : state) {
-    auto out = engine.Forward(x);
-    benchmark::DoNotOptimize(out.logits.data_ptr<float>());
-  }
-  state.SetItemsProcessed(state.iterations() * kBatch);
+  TimeEngine(state, engine);
   state.counters["segments/s"] = benchmark::Counter(static_cast<double>(state.iterations() * kBatch),
                                                     benchmark::Counter::kIsRate);
 }
