@@ -18,6 +18,7 @@
 #include "ascnet/features/options.h"
 #include "ascnet/model/arch.h"
 #include "ascnet/train/options.h"
+#include "../../fuzz/fuzz_util.h"
 #include "reliability_util.h"
 
 namespace ascnet {
@@ -35,14 +36,7 @@ std::vector<fs::path> Inputs(const std::string& target) {
   return v;
 }
 
-std::vector<std::string> SplitParts(const std::string& s) {
-  static const std::string sep = "\n--8<--\n";
-  std::vector<std::string> parts;
-  size_t b = 0;
-  for (size_t p; (p = s.find(sep, b)) != std::string::npos; b = p + sep.size()) parts.push_back(s.substr(b, p - b));
-  parts.push_back(s.substr(b));
-  return parts;
-}
+using ascnet_fuzz::SplitParts;  // the fuzzers' own splitting of multi-file inputs
 
 TEST(FuzzRegressions, Npy) {
   for (const fs::path& p : Inputs("fuzz_npy")) {
