@@ -63,7 +63,7 @@ int RunTrain(const TrainArgs& a) {
   std::cerr << "ascnet train: dataset " << dataset.spec << " (" << dataset.items.size() << " items, "
             << dataset.classes.size() << " classes), split " << split.name << ", features " << a.features
             << ", cache " << a.cache << ", arch " << a.arch << " (attention scale " << scale << ")" << std::endl;
-  const FeatureCache cache = FeatureCache::Build(dataset, FeatureConfig::Preset(a.features), cache_options);
+  const FeatureCache cache = FeatureCache::Build(dataset, o.Features(a.features), cache_options);
   for (const CacheFailure& f : cache.failures()) {
     PrintError("train", "skipping " + f.path + ": " + f.error);
   }
@@ -95,7 +95,7 @@ void RegisterTrain(CLI::App& app) {
       ->excludes(split_opt);
   c->add_option("--arch", a->arch, "Network")->check(CLI::IsMember({"attcrnn", "cnn"}))->capture_default_str();
   c->add_option("--features", a->features, "Feature preset")->check(CLI::IsMember({"logmel", "loggam"}))->capture_default_str();
-  a->flags.Add(c, "paper");
+  a->flags.Add(c, "default");
   c->add_option("--cache", a->cache, "Feature cache folder")->capture_default_str();
   c->add_option("--out", a->out, "Output folder")->required();
   c->add_flag("--resume", a->resume, "Continue the run in --out from its checkpoint (same options)");

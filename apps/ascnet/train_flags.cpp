@@ -1,16 +1,42 @@
 #include "train_flags.h"
 
+#include <memory>
+
 #include "ascnet/model/arch.h"
 
 namespace ascnet::cli {
+namespace {
+
+// A flag that overrides one TrainOptions field when it is given (the preset's value otherwise).
+template <typename T>
+void AddOverride(CLI::App* app, TrainFlags* flags, const std::string& name, const std::string& help,
+                 T TrainOptions::*field) {
+  auto value = std::make_shared<T>();
+  CLI::Option* opt = app->add_option(name, *value, help + " (default: the preset's)");
+  flags->overrides.push_back([value, opt, field](TrainOptions& o) {
+    if (opt->count()) o.*field = *value;
+  });
+}
+
+void AddBoolOverride(CLI::App* app, TrainFlags* flags, const std::string& name, const std::string& help,
+                     bool TrainOptions::*field) {
+  auto value = std::make_shared<std::string>();
+  CLI::Option* opt = app->add_option(name, *value, help + " (default: the preset's)")->check(CLI::IsMember({"on", "off"}));
+  flags->overrides.push_back([value, opt, field](TrainOptions& o) {
+    if (opt->count()) o.*field = *value == "on";
+  });
+}
+
+}  // namespace
 
 void TrainFlags::Add(CLI::App* app, const std::string& default_preset) {
   preset = default_preset;
   app->add_option("--preset", preset,
-                  "Schedule: paper (Adam 1e-4 constant, batch 100, 500 epochs) or fast (300 steps, peak lr 2e-3, "
-                  "10% warm-up, cosine decay to 1%, Att-CRNN attention scale " +
-                      TrainOptions::DefaultAttentionScale("fast") + ")")
-      ->check(CLI::IsMember({"paper", "fast"}))
+                  "Recipe: default (chosen by cross-validation: 300 steps, peak lr 2e-3, warm-up + cosine, AdamW, "
+                  "EMA weights, random crops, SpecAugment masks, level shifts, test-time windows at hop T/2 + an "
+                  "end window), fast (the same schedule, plain Adam, no augmentation, the paper's grid) or paper "
+                  "(Adam 1e-4 constant, batch 100, 500 epochs, the paper's grid)")
+      ->check(CLI::IsMember(TrainOptions::PresetNames()))
       ->capture_default_str();
   o_epochs = app->add_option("--epochs", epochs, "Epochs (overrides the preset; replaces its step count)")
                  ->check(CLI::Range(1, 1000000));
@@ -23,13 +49,40 @@ void TrainFlags::Add(CLI::App* app, const std::string& default_preset) {
                   "Att-CRNN attention-mask scale s in x_s = sum_t tanh(s A_st Z_st): none (s = 1, the paper), "
                   "mean1 (2H*T), row1 (2H), learned (trainable, from 2H*T); default: " +
                       TrainOptions::DefaultAttentionScale("paper") + " with --preset paper, " +
-                      TrainOptions::DefaultAttentionScale("fast") + " with --preset fast")
+                      TrainOptions::DefaultAttentionScale("default") + " with the others")
       ->check(CLI::IsMember(ArchConfig::ScaleNames()));
   app->add_option("--seed", seed, "Seed of weights, sampling, mixing and dropout")->capture_default_str();
   app->add_option("--threads", threads, "LibTorch and feature-extraction threads (0 = all cores)")
       ->check(CLI::Range(0, 1024))
       ->capture_default_str();
   app->add_option("--device", device, "cpu, cuda or cuda:N")->capture_default_str();
+  AddOverride(app, this, "--optimizer", "adam (L2 weight decay) or adamw (decoupled)", &TrainOptions::optimizer);
+  AddOverride(app, this, "--weight-decay", "Weight decay coefficient", &TrainOptions::weight_decay);
+  AddOverride(app, this, "--ema-decay", "Decay of the weight average that is evaluated and saved (0 = off)",
+              &TrainOptions::ema_decay);
+  AddOverride(app, this, "--label-smoothing", "Label smoothing e in [0, 1)", &TrainOptions::label_smoothing);
+  auto hop = std::make_shared<int>();
+  CLI::Option* o_hop = app->add_option("--window-hop", *hop,
+                                       "Frames between the starts of the fixed windows that the cache, test "
+                                       "evaluation, classify and stream use (80 = the paper's grid; default: the preset's)");
+  overrides.push_back([hop, o_hop](TrainOptions& o) {
+    if (o_hop->count()) o.windows.hop = *hop;
+  });
+  auto cover = std::make_shared<std::string>();
+  CLI::Option* o_cover = app->add_option("--cover-end", *cover,
+                                         "on: add a window aligned to the end of each recording when the windows "
+                                         "stop short of it (default: the preset's)")
+                             ->check(CLI::IsMember({"on", "off"}));
+  overrides.push_back([cover, o_cover](TrainOptions& o) {
+    if (o_cover->count()) o.windows.cover_end = *cover == "on";
+  });
+  AddBoolOverride(app, this, "--random-crop", "on: training windows at random frame offsets", &TrainOptions::random_crop);
+  AddOverride(app, this, "--time-masks", "SpecAugment time masks per training image", &TrainOptions::time_masks);
+  AddOverride(app, this, "--time-mask-frames", "Widest time mask (frames)", &TrainOptions::time_mask_frames);
+  AddOverride(app, this, "--freq-masks", "SpecAugment frequency masks per training image", &TrainOptions::freq_masks);
+  AddOverride(app, this, "--freq-mask-bands", "Widest frequency mask (bands)", &TrainOptions::freq_mask_bands);
+  AddOverride(app, this, "--level-shift-db", "Random gain per training image, uniform in +-x dB",
+              &TrainOptions::level_shift_db);
 }
 
 TrainOptions TrainFlags::Resolve() const {
@@ -44,6 +97,7 @@ TrainOptions TrainFlags::Resolve() const {
   o.seed = seed;
   o.threads = threads;
   o.device = device;
+  for (const auto& apply : overrides) apply(o);
   o.Validate();
   return o;
 }

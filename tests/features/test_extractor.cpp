@@ -28,7 +28,77 @@ TEST(Segments, Counts) {
   EXPECT_EQ(NumSegments(1200, s), 29);
 }
 
+// Test-time windows (hop T/2 + a window aligned to the end) for 1, 2, 5, 10 and 30 s
+// recordings, and 5.5 s where the end window is needed; the paper's grid for comparison.
+TEST(Segments, TestTimeWindowStarts) {
+  SegmentOptions paper;
+  SegmentOptions tta;
+  tta.hop = 40;
+  tta.cover_end = true;
+  const FrameOptions frame;
+  auto frames_of = [&](double seconds) {
+    return static_cast<int64_t>(std::llround(seconds * frame.sample_rate)) / frame.frame_shift;
+  };
+  using V = std::vector<int64_t>;
+  EXPECT_EQ(frames_of(1), 40);
+  EXPECT_EQ(tta.WindowStarts(frames_of(1)), V({0}));  // zero-padded to one window
+  EXPECT_EQ(tta.WindowStarts(frames_of(2)), V({0}));
+  EXPECT_EQ(tta.WindowStarts(frames_of(5)), V({0, 40, 80, 120}));  // 120 + 80 = 200: the grid reaches the end
+  EXPECT_EQ(paper.WindowStarts(frames_of(5)), V({0, 80}));         // the paper loses frames 160..199
+  EXPECT_EQ(tta.WindowStarts(frames_of(5.5)), V({0, 40, 80, 120, 140}));  // 220 frames: end window at 140
+  EXPECT_EQ(paper.WindowStarts(frames_of(5.5)), V({0, 80}));
+  SegmentOptions end_only = paper;
+  end_only.cover_end = true;
+  EXPECT_EQ(end_only.WindowStarts(frames_of(5)), V({0, 80, 120}));
+  const V ten = tta.WindowStarts(frames_of(10));
+  EXPECT_EQ(ten.size(), 9u);
+  EXPECT_EQ(ten.back(), 320);
+  const V thirty = tta.WindowStarts(frames_of(30));
+  EXPECT_EQ(thirty.size(), 29u);
+  EXPECT_EQ(thirty.back(), 1120);
+  for (double sec : {1.0, 2.0, 5.0, 5.5, 10.0, 30.0, 7.3}) {
+    const V st = tta.WindowStarts(frames_of(sec));
+    EXPECT_EQ(NumSegments(frames_of(sec), tta), static_cast<int64_t>(st.size()));
+    // Every frame is covered (frames beyond a padded short recording aside).
+    EXPECT_EQ(st.back() + 80, std::max<int64_t>(80, frames_of(sec))) << sec << " s";
+  }
+}
+
 class ExtractorTest : public ::testing::TestWithParam<std::string> {};
+
+// The extractor emits exactly WindowStarts' windows, and each equals the same frames cut from
+// a hop-1 extraction (the end window included), whole or fed in chunks.
+TEST_P(ExtractorTest, EndWindowIsTheLastFramesOfTheImage) {
+  FeatureConfig cfg = FeatureConfig::Preset(GetParam());
+  cfg.segment.hop = 40;
+  cfg.segment.cover_end = true;
+  FeatureConfig every = cfg;
+  every.segment.hop = 1;
+  every.segment.cover_end = false;
+  for (double sec : {1.0, 5.0, 5.5, 7.3}) {
+    const auto x = Noise(static_cast<int64_t>(sec * 22050), 5);
+    const auto img = FeatureExtractor::Compute(cfg, x);
+    const auto all = FeatureExtractor::Compute(every, x);
+    const int64_t frames = all.num_segments + 80 - 1;
+    const auto starts = cfg.segment.WindowStarts(std::max<int64_t>(frames, 80));
+    ASSERT_EQ(img.num_segments, static_cast<int64_t>(starts.size())) << sec << " s";
+    for (size_t k = 0; k < starts.size(); ++k) {
+      EXPECT_NEAR(img.start_seconds[k], starts[k] * 551.0 / 22050.0, 1e-9);
+      const float* a = img.Segment(static_cast<int64_t>(k));
+      const float* b = all.Segment(starts[k]);
+      ASSERT_TRUE(std::equal(a, a + img.SegmentSize(), b)) << sec << " s, window " << k;
+    }
+    FeatureExtractor ex(cfg);
+    SegmentImages chunked;
+    for (size_t i = 0; i < x.size(); i += 3001) {
+      ex.AcceptWaveform(x.data() + i, static_cast<int64_t>(std::min<size_t>(3001, x.size() - i)));
+      ex.PopSegments(&chunked);
+    }
+    ex.InputFinished();
+    ex.PopSegments(&chunked);
+    ASSERT_EQ(chunked.data, img.data) << sec << " s";
+  }
+}
 
 TEST_P(ExtractorTest, ShapesFor30s5s1s) {
   const FeatureConfig cfg = FeatureConfig::Preset(GetParam());

@@ -130,9 +130,29 @@ TEST(Trainer, NormalisationComesFromTrainingSegmentsOnly) {
   ExpectSameTensors(*ra.bundle.net, *rb.bundle.net);
 }
 
+// Every recipe option of the default preset on: AdamW, EMA, label smoothing, random crops,
+// masks and level shifts (tiny sizes).
+TrainOptions TinyRecipeOptions(const std::string& out_dir = "") {
+  TrainOptions o = TinyOptions(out_dir);
+  const TrainOptions d = TrainOptions::Preset("default");
+  o.optimizer = d.optimizer;
+  o.weight_decay = d.weight_decay;
+  o.ema_decay = 0.9;
+  o.label_smoothing = 0.1;
+  o.random_crop = true;
+  o.time_masks = 2;
+  o.time_mask_frames = 3;
+  o.freq_masks = 1;
+  o.freq_mask_bands = 2;
+  o.level_shift_db = 6;
+  return o;
+}
+
 TEST(Trainer, ResumedRunEndsWithTheSameWeightsBitForBit) {
+  for (const bool recipe : {false, true})
   for (const std::string name : {"attcrnn", "cnn"}) {
-    SCOPED_TRACE(name);
+    SCOPED_TRACE(name + (recipe ? " with every recipe option" : ""));
+    auto TinyOptions = [recipe](const std::string& dir) { return recipe ? TinyRecipeOptions(dir) : ::ascnet::TinyOptions(dir); };
     testing::TinyData d;
     testing::MakeTinyData(d);
     ArchConfig arch = testing::TinyArch(name);

@@ -5,6 +5,8 @@
 #include <fstream>
 
 #include <nlohmann/json.hpp>
+#include <sndfile.h>
+#include <torch/script.h>
 
 #include "ascnet/infer/recognizer.h"
 #include "cli/cli_runner.h"
@@ -93,6 +95,67 @@ TEST(StreamCli, SegmentsRunningDecisionLatencyAndSummary) {
   r = RunCli("stream --model " + raw + " --rate 16000", raw);
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("in.raw"), std::string::npos) << r.err;
+}
+
+// A bundle with test-time windows (hop T/2 + an end window) gives the same windows and the
+// same numbers through classify (a file) and stream (the same samples as raw PCM), and its
+// TorchScript export carries the window layout for the caller.
+TEST(StreamCli, TestTimeWindowsAgreeWithClassifyAndExport) {
+  const auto dir = TempDir("stream_windows");
+  ModelBundle b = SmallBundle("attcrnn", true);
+  b.features.segment.hop = 40;
+  b.features.segment.cover_end = true;
+  const std::string model = (dir / "w.ascnet").string();
+  SaveBundle(model, b);
+  // 5.5 s of a tone at the model's rate, as 16-bit PCM both in a WAV file and raw.
+  const int rate = 22050;
+  const int64_t n = static_cast<int64_t>(5.5 * rate);
+  std::vector<int16_t> pcm(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) pcm[static_cast<size_t>(i)] = static_cast<int16_t>(std::lround(5000 * std::sin(2 * M_PI * 523.0 * i / rate) + 300 * std::sin(0.37 * i)));
+  const std::string raw = (dir / "in.raw").string(), wav = (dir / "in.wav").string();
+  { std::ofstream(raw, std::ios::binary).write(reinterpret_cast<const char*>(pcm.data()), static_cast<std::streamsize>(pcm.size() * 2)); }
+  {
+    SF_INFO info{};
+    info.samplerate = rate;
+    info.channels = 1;
+    info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16;
+    SNDFILE* f = sf_open(wav.c_str(), SFM_WRITE, &info);
+    ASSERT_NE(f, nullptr);
+    sf_writef_short(f, pcm.data(), n);
+    sf_close(f);
+  }
+  const std::vector<int64_t> starts = b.features.segment.WindowStarts(n / 551);  // 220 frames
+  ASSERT_EQ(starts, (std::vector<int64_t>{0, 40, 80, 120, 140}));
+
+  CliResult c = RunCli("classify --model " + model + " --segments " + wav);
+  ASSERT_EQ(c.code, 0) << c.err;
+  const auto cj = JsonLines(c.out);
+  ASSERT_EQ(cj.size(), 1u) << c.out;
+  const auto& segs = cj[0]["segments"];
+  ASSERT_EQ(segs.size(), starts.size());
+  CliResult s = RunCli("stream --model " + model + " --rate 22050", raw);
+  ASSERT_EQ(s.code, 0) << s.err;
+  const auto sj = JsonLines(s.out);
+  ASSERT_EQ(sj.size(), starts.size() + 1) << s.out;  // one line per window + the summary
+  for (size_t k = 0; k < starts.size(); ++k) {
+    EXPECT_NEAR(segs[k]["start_s"].get<double>(), starts[k] * 551.0 / rate, 1e-6);
+    EXPECT_NEAR(sj[k]["start_s"].get<double>(), starts[k] * 551.0 / rate, 1e-6);
+    for (const auto& [label, p] : sj[k]["probabilities"].items()) {
+      EXPECT_NEAR(segs[k]["probabilities"][label].get<double>(), p.get<double>(), 1e-6) << "window " << k << " " << label;
+    }
+  }
+  EXPECT_EQ(sj.back()["label"], cj[0]["label"]);
+
+  // The export leaves windowing and fusion to the caller and says how in ascnet.json.
+  const std::string pt = (dir / "w.pt").string();
+  CliResult e = RunCli("export --model " + model + " --torchscript " + pt);
+  ASSERT_EQ(e.code, 0) << e.err;
+  torch::jit::ExtraFilesMap extra{{"ascnet.json", ""}};
+  torch::jit::load(pt, torch::kCPU, extra);
+  const auto info = nlohmann::json::parse(extra["ascnet.json"]);
+  EXPECT_EQ(info["features"]["segment"]["hop"], 40);
+  EXPECT_EQ(info["features"]["segment"]["cover_end"], true);
+  EXPECT_NE(info["windows"].get<std::string>().find("end"), std::string::npos);
 }
 
 }  // namespace

@@ -293,7 +293,7 @@ ExperimentResults RunExperiment(const ExperimentOptions& o) {
     co.root = o.cache_dir.empty() ? (fs::path(o.out_dir) / "cache").string() : o.cache_dir;
     co.threads = o.threads;
     co.progress = o.progress;
-    FeatureCache c = FeatureCache::Build(ds, FeatureConfig::Preset(f), co);
+    FeatureCache c = FeatureCache::Build(ds, o.train.Features(f), co);
     for (const CacheFailure& fail : c.failures()) {
       std::cerr << "[experiment] warning: skipped (cannot be decoded): " << fail.error << std::endl;
     }

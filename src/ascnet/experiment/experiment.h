@@ -30,7 +30,7 @@ struct ExperimentOptions {
   std::string splits = "all";                          ///< SelectSplits selection
   std::string out_dir;                                 ///< experiment folder (required)
   std::string cache_dir;                               ///< feature cache; "" = OUT/cache
-  TrainOptions train = TrainOptions::Preset("fast");   ///< schedule (out_dir/resume set per run)
+  TrainOptions train = TrainOptions::Preset("default");  ///< recipe (out_dir/resume set per run)
   std::string attention_scale;  ///< attcrnn mask scale; "" = TrainOptions::DefaultAttentionScale(train.preset)
   CalibrationOptions calibration;                      ///< C = 0.1, 5-fold Platt
   int threads = 2;                                     ///< feature extraction and LibTorch threads

@@ -13,9 +13,7 @@
 namespace ascnet {
 
 int64_t NumSegments(int64_t num_frames, const SegmentOptions& opts) {
-  if (num_frames <= 0) return 0;
-  if (num_frames < opts.frames) return 1;
-  return (num_frames - opts.frames) / opts.hop + 1;
+  return static_cast<int64_t>(opts.WindowStarts(num_frames).size());
 }
 
 struct FeatureExtractor::Impl {
@@ -34,6 +32,7 @@ struct FeatureExtractor::Impl {
   int64_t first_kept_frame = 0;
   std::deque<std::vector<float>> frame_images;  // per frame: [channels][bands] log values
   int64_t segments_emitted = 0;
+  int64_t last_start = -1;      // start frame of the last window emitted
   bool finished = false;
   std::vector<SegmentImages> ready;
 
@@ -103,34 +102,49 @@ struct FeatureExtractor::Impl {
     EmitReadySegments();
   }
 
+  // Copies frames [start, start + T) (all computed and kept) into a new ready segment.
+  void EmitWindow(int64_t start) {
+    SegmentImages seg;
+    seg.num_segments = 1;
+    seg.channels = channels;
+    seg.bands = bands;
+    seg.frames = seg_frames;
+    seg.data.resize(static_cast<size_t>(channels) * bands * seg_frames);
+    for (int t = 0; t < seg_frames; ++t) {
+      const std::vector<float>& img = frame_images[static_cast<size_t>(start + t - first_kept_frame)];
+      for (int c = 0; c < channels; ++c) {
+        for (int m = 0; m < bands; ++m) {
+          seg.data[(static_cast<size_t>(c) * bands + m) * seg_frames + t] = img[static_cast<size_t>(c) * bands + m];
+        }
+      }
+    }
+    seg.start_seconds.push_back(static_cast<double>(start) * config.frame.frame_shift / config.frame.sample_rate);
+    ready.push_back(std::move(seg));
+    last_start = start;
+  }
+
+  // Grid windows as soon as their frames are complete.
   void EmitReadySegments() {
     while (true) {
       const int64_t start = segments_emitted * seg_hop;
       if (frames_done < start + seg_frames) break;
-      SegmentImages seg;
-      seg.num_segments = 1;
-      seg.channels = channels;
-      seg.bands = bands;
-      seg.frames = seg_frames;
-      seg.data.resize(static_cast<size_t>(channels) * bands * seg_frames);
-      for (int t = 0; t < seg_frames; ++t) {
-        const std::vector<float>& img = frame_images[static_cast<size_t>(start + t - first_kept_frame)];
-        for (int c = 0; c < channels; ++c) {
-          for (int m = 0; m < bands; ++m) {
-            seg.data[(static_cast<size_t>(c) * bands + m) * seg_frames + t] = img[static_cast<size_t>(c) * bands + m];
-          }
-        }
-      }
-      seg.start_seconds.push_back(static_cast<double>(start) * config.frame.frame_shift / config.frame.sample_rate);
-      ready.push_back(std::move(seg));
+      EmitWindow(start);
       ++segments_emitted;
-      // Drop frames no later segment needs.
-      const int64_t next_start = segments_emitted * seg_hop;
-      while (first_kept_frame < next_start && !frame_images.empty()) {
+      // Drop frames no later window needs (with cover_end, the end window needs the last T).
+      int64_t keep_from = segments_emitted * seg_hop;
+      if (config.segment.cover_end) keep_from = std::min(keep_from, frames_done - seg_frames);
+      while (first_kept_frame < keep_from && !frame_images.empty()) {
         frame_images.pop_front();
         ++first_kept_frame;
       }
     }
+  }
+
+  // After the last frame: the end-aligned window (cover_end) when the grid stopped short.
+  void EmitEndWindow() {
+    if (!config.segment.cover_end || segments_emitted == 0) return;
+    const int64_t start = frames_done - seg_frames;
+    if (last_start + seg_frames < frames_done) EmitWindow(start);
   }
 
   void ConsumeFullFrames() {
@@ -193,6 +207,7 @@ void FeatureExtractor::InputFinished() {
     s.ComputeFrame(frame.data());
   }
   s.Flush();
+  s.EmitEndWindow();
   s.pending.clear();
 }
 

@@ -94,8 +94,18 @@ void SegmentOptions::Validate() const {
 
 std::string SegmentOptions::ToString() const {
   std::ostringstream os;
-  os << "SegmentOptions(frames=" << frames << ", hop=" << hop << " frames)";
+  os << "SegmentOptions(frames=" << frames << ", hop=" << hop << " frames, cover_end=" << (cover_end ? "true" : "false")
+     << ")";
   return os.str();
+}
+
+std::vector<int64_t> SegmentOptions::WindowStarts(int64_t num_frames) const {
+  std::vector<int64_t> starts;
+  if (num_frames <= 0) return starts;
+  if (num_frames <= frames) return {0};
+  for (int64_t s = 0; s + frames <= num_frames; s += hop) starts.push_back(s);
+  if (cover_end && starts.back() + frames < num_frames) starts.push_back(num_frames - frames);
+  return starts;
 }
 
 FeatureConfig FeatureConfig::Preset(const std::string& name) {
@@ -157,7 +167,7 @@ void to_json(nlohmann::json& j, const FeatureConfig& c) {
         {"num_bands", c.filterbank.num_bands},
         {"low_freq", c.filterbank.low_freq},
         {"high_freq", c.filterbank.high_freq}}},
-      {"segment", {{"frames", c.segment.frames}, {"hop", c.segment.hop}}},
+      {"segment", {{"frames", c.segment.frames}, {"hop", c.segment.hop}, {"cover_end", c.segment.cover_end}}},
       {"background_channel", c.background_channel},
       {"log_floor", c.log_floor},
   };
@@ -211,6 +221,8 @@ void from_json(const nlohmann::json& j, FeatureConfig& c) {
     const auto& s = need(j, "segment", "");
     c.segment.frames = FeatureField<int>(s, "frames", "segment.");
     c.segment.hop = FeatureField<int>(s, "hop", "segment.");
+    // Absent in files written before test-time end windows existed: those used the grid only.
+    c.segment.cover_end = s.contains("cover_end") ? FeatureField<bool>(s, "cover_end", "segment.") : false;
     c.background_channel = FeatureField<bool>(j, "background_channel", "");
     c.log_floor = FeatureField<double>(j, "log_floor", "");
   } catch (const nlohmann::json::exception& e) {

@@ -3,7 +3,9 @@
 // Validate() that names the bad field, and a printable form.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -57,10 +59,18 @@ struct FilterbankOptions {
   static Type ParseType(const std::string& name);  ///< "mel" or "gammatone".
 };
 
-/// Cutting the whole-recording image into fixed-size segments.
+/// Cutting the whole-recording image into fixed-size windows ("segments"): a grid of
+/// T-frame windows every `hop` frames from the start, plus (cover_end) one window aligned to
+/// the end when the grid leaves trailing frames uncovered. The paper: hop = T, no end window
+/// (a 5 s clip loses its last second). A recording shorter than T is zero-padded to one window.
 struct SegmentOptions {
-  int frames = 80;  ///< T: frames per segment (~2 s).
-  int hop = 80;     ///< frames between segment starts (== frames: no overlap).
+  int frames = 80;         ///< T: frames per segment (~2 s).
+  int hop = 80;            ///< frames between grid window starts (== frames: no overlap).
+  bool cover_end = false;  ///< add a window [N - T, N) when the grid ends before frame N.
+
+  /// Start frames of the windows of a recording of `num_frames` frames (see above); empty
+  /// for num_frames <= 0, {0} when num_frames < frames.
+  std::vector<int64_t> WindowStarts(int64_t num_frames) const;
 
   void Validate() const;
   std::string ToString() const;

@@ -214,6 +214,11 @@ void ExportTorchScript(const ModelBundle& bundle, const std::string& path, Score
   info["input"] = "normalised segments [B, " + std::to_string(bundle.arch.channels) + ", " +
                   std::to_string(bundle.arch.bands) + ", " + std::to_string(bundle.arch.frames) + "] float32";
   info["output"] = "probabilities [B, " + std::to_string(bundle.arch.classes) + "] float32";
+  info["windows"] =
+      "the caller cuts each recording's feature image into windows of features.segment.frames frames every "
+      "features.segment.hop frames (plus, when features.segment.cover_end, one window aligned to the end if the "
+      "grid stops short of it; a recording shorter than one window is zero-padded) and decides by argmax_c of "
+      "sum over windows of log max(p(c|window), 1e-7)";
   torch::jit::ExtraFilesMap extra{{"ascnet.json", info.dump(2)}};
   std::ostringstream bytes;
   try {

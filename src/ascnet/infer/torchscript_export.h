@@ -15,6 +15,10 @@
 //   normalise(raw)   -> (raw - mean) / std with the bundle's per-(channel, band) statistics
 // Attributes: labels (List[str]), scorer ("softmax" or "svm"). The file also carries an
 // extra file "ascnet.json" (arch, features, labels, normalisation, scorer).
+// What the module leaves to the caller: the front end and the windowing. ascnet.json's
+// features.segment gives the window layout (frames T, hop, cover_end: a last window aligned to
+// the end of the recording when the hop grid stops short of it); a recording's decision is
+// argmax_c sum over its windows of log max(p(c|window), 1e-7), as in classify.
 #pragma once
 
 #include <string>

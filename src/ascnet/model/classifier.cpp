@@ -1,11 +1,14 @@
 #include "ascnet/model/classifier.h"
 
+#include "ascnet/core/allocator.h"
+
 #include <torch/csrc/autograd/grad_mode.h>
 
 
 namespace ascnet {
 
 Classifier::Classifier(ModelBundle bundle, torch::Device device) : bundle_(std::move(bundle)), device_(device) {
+  KeepLargeBlocksInHeap();
   bundle_.Validate();
   bundle_.net->eval();
   const auto& n = bundle_.normalisation;

@@ -1,5 +1,7 @@
 #include "ascnet/model/inference.h"
 
+#include "ascnet/core/allocator.h"
+
 #include <dlfcn.h>
 
 #include <algorithm>
@@ -95,6 +97,7 @@ bool LimitOpenBlasThreads(int n) {
 
 InferenceEngine::InferenceEngine(NetworkPtr net, InferenceOptions options)
     : net_(std::move(net)), options_(std::move(options)) {
+  KeepLargeBlocksInHeap();
   TORCH_CHECK(net_ != nullptr, "InferenceEngine: no network");
   TORCH_CHECK(options_.chunk >= 0, "InferenceEngine: chunk must be >= 0, got ", options_.chunk);
   TORCH_CHECK(options_.conv_chunk >= 1, "InferenceEngine: conv_chunk must be >= 1, got ", options_.conv_chunk);

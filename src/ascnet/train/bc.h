@@ -9,12 +9,10 @@
 
 #include <torch/types.h>
 
+#include "ascnet/train/random.h"
+
 namespace ascnet {
 
-/// Uniform double in [0, 1) from 53 random bits (portable, unlike std::uniform_real_distribution).
-double UniformUnit(std::mt19937_64& rng);
-/// Uniform integer in [0, n) (n >= 1) by rejection (unbiased, portable).
-int64_t UniformIndex(std::mt19937_64& rng, int64_t n);
 
 /// One batch of BC pairs: positions into the training list, and mixing ratios.
 struct BcPairs {

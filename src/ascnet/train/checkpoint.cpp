@@ -105,27 +105,33 @@ TrainingLog TrainingLog::FromJson(const nlohmann::json& j) {
   return log;
 }
 
-std::string SaveTrainingState(NetworkImpl& net, torch::optim::Adam& optimizer) {
-  torch::serialize::OutputArchive root, net_ar, adam_ar;
+std::string SaveTrainingState(NetworkImpl& net, torch::optim::Optimizer& optimizer, NetworkImpl* average) {
+  torch::serialize::OutputArchive root, net_ar, adam_ar, ema_ar;
   net.save(net_ar);
   optimizer.save(adam_ar);
   root.write("net", net_ar);
   root.write("adam", adam_ar);
+  if (average) {
+    average->save(ema_ar);
+    root.write("ema", ema_ar);
+  }
   std::ostringstream os;
   root.save_to(os);
   return os.str();
 }
 
-void LoadTrainingState(const std::string& state, NetworkImpl& net, torch::optim::Adam& optimizer,
-                       torch::Device device, const std::string& name) {
+void LoadTrainingState(const std::string& state, NetworkImpl& net, torch::optim::Optimizer& optimizer,
+                       torch::Device device, const std::string& name, NetworkImpl* average) {
   try {
-    torch::serialize::InputArchive root, net_ar, adam_ar;
+    torch::serialize::InputArchive root, net_ar, adam_ar, ema_ar;
     std::istringstream is(state);
     root.load_from(is, device);
     if (!root.try_read("net", net_ar)) Fail(name, "state has no network (\"net\")");
     if (!root.try_read("adam", adam_ar)) Fail(name, "state has no optimiser state (\"adam\")");
+    if (average && !root.try_read("ema", ema_ar)) Fail(name, "state has no weight average (\"ema\")");
     net.load(net_ar);
     optimizer.load(adam_ar);
+    if (average) average->load(ema_ar);
   } catch (const c10::Error& e) {
     Fail(name, std::string("network/optimiser state does not fit this run: ") + e.what_without_backtrace());
   }

@@ -3,7 +3,7 @@
 //
 // File format (little-endian):
 //   "ASCNETC1" | u64 header length | JSON header | u64 state length | torch archive
-//   (torch::serialize, "net" and "adam") | u32 CRC-32 of every preceding byte
+//   (torch::serialize, "net", "adam", optional "ema") | u32 CRC-32 of every preceding byte
 // Written atomically (temporary file, fsync, rename), so a crash or a failed write leaves
 // the previous checkpoint as it was. Reading checks every part and throws CheckpointError
 // "<file>: checkpoint: <problem>".
@@ -14,7 +14,7 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
-#include <torch/optim/adam.h>
+#include <torch/optim/optimizer.h>
 
 #include "ascnet/core/error.h"
 #include "ascnet/model/networks.h"
@@ -54,15 +54,17 @@ struct Checkpoint {
   int epoch = 0;       ///< epochs finished
   int64_t step = 0;    ///< optimiser steps finished
   TrainingLog log;
-  std::string state;   ///< torch archive holding "net" (parameters and buffers) and "adam"
+  std::string state;   ///< torch archive holding "net" (parameters and buffers), "adam" (the
+                       ///< optimiser, Adam or AdamW) and, with EMA, "ema" (the averaged network)
 };
 
-/// Serialises the network's parameters and buffers and the optimiser's state.
-std::string SaveTrainingState(NetworkImpl& net, torch::optim::Adam& optimizer);
-/// Restores what SaveTrainingState wrote into `net` and `optimizer` (on `device`);
-/// CheckpointError naming `name` if the archive does not fit them.
-void LoadTrainingState(const std::string& state, NetworkImpl& net, torch::optim::Adam& optimizer,
-                       torch::Device device, const std::string& name);
+/// Serialises the network's parameters and buffers, the optimiser's state and, when given,
+/// the weight average (EMA) network.
+std::string SaveTrainingState(NetworkImpl& net, torch::optim::Optimizer& optimizer, NetworkImpl* average = nullptr);
+/// Restores what SaveTrainingState wrote into `net`, `optimizer` and `average` (when given;
+/// on `device`); CheckpointError naming `name` if the archive does not fit them.
+void LoadTrainingState(const std::string& state, NetworkImpl& net, torch::optim::Optimizer& optimizer,
+                       torch::Device device, const std::string& name, NetworkImpl* average = nullptr);
 
 std::string EncodeCheckpoint(const Checkpoint& c);
 /// `name` (the file) prefixes error messages.

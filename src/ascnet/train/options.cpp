@@ -42,14 +42,19 @@ LrSchedule::Kind LrSchedule::ParseKind(const std::string& s) {
 }
 
 std::string TrainOptions::DefaultAttentionScale(const std::string& preset) {
-  return preset == "fast" ? "row1" : "none";
+  return preset == "paper" ? "none" : "row1";
+}
+
+const std::vector<std::string>& TrainOptions::PresetNames() {
+  static const std::vector<std::string> names = {"default", "fast", "paper"};
+  return names;
 }
 
 TrainOptions TrainOptions::Preset(const std::string& name) {
   TrainOptions o;
   if (name == "paper") return o;
-  if (name == "fast") {
-    o.preset = "fast";
+  if (name == "fast" || name == "default") {
+    o.preset = name;
     o.epochs = 0;
     o.steps = 300;
     o.batch_size = 100;
@@ -57,9 +62,32 @@ TrainOptions TrainOptions::Preset(const std::string& name) {
     o.schedule = "cosine";
     o.warmup_fraction = 0.1;
     o.final_lr_fraction = 0.01;
-    return o;
   }
-  throw ConfigError("unknown training preset '" + name + "' (expected paper or fast)");
+  if (name == "default") {
+    o.optimizer = "adamw";
+    o.weight_decay = 0.05;
+    o.ema_decay = 0.99;
+    o.windows.hop = o.windows.frames / 2;
+    o.windows.cover_end = true;
+    o.random_crop = true;
+    o.time_masks = 2;
+    o.time_mask_frames = 16;
+    o.freq_masks = 2;
+    o.freq_mask_bands = 8;
+    o.level_shift_db = 6.0;
+  }
+  if (o.preset != name) {
+    std::string list;
+    for (const auto& n : PresetNames()) list += (list.empty() ? "" : ", ") + n;
+    throw ConfigError("unknown training preset '" + name + "' (expected one of " + list + ")");
+  }
+  return o;
+}
+
+FeatureConfig TrainOptions::Features(const std::string& features) const {
+  FeatureConfig c = FeatureConfig::Preset(features);
+  c.segment = windows;
+  return c;
 }
 
 int64_t TrainOptions::StepsPerEpoch(int64_t train_segments) const {
@@ -100,7 +128,18 @@ void TrainOptions::Validate() const {
   if (!(adam_beta1 >= 0 && adam_beta1 < 1)) Bad("adam_beta1", "in [0, 1)", Str(adam_beta1));
   if (!(adam_beta2 >= 0 && adam_beta2 < 1)) Bad("adam_beta2", "in [0, 1)", Str(adam_beta2));
   if (!(adam_eps > 0 && std::isfinite(adam_eps))) Bad("adam_eps", "> 0", Str(adam_eps));
+  if (optimizer != "adam" && optimizer != "adamw") Bad("optimizer", "adam or adamw", "\"" + optimizer + "\"");
   if (!(weight_decay >= 0 && std::isfinite(weight_decay))) Bad("weight_decay", ">= 0", Str(weight_decay));
+  if (!(label_smoothing >= 0 && label_smoothing < 1)) Bad("label_smoothing", "in [0, 1)", Str(label_smoothing));
+  if (!(ema_decay >= 0 && ema_decay < 1)) Bad("ema_decay", "in [0, 1) (0 = off)", Str(ema_decay));
+  windows.Validate();
+  if (time_masks < 0 || time_masks > 100) Bad("time_masks", "0..100", Str(time_masks));
+  if (time_mask_frames < 0 || time_mask_frames > windows.frames) {
+    Bad("time_mask_frames", "0..windows.frames (" + Str(windows.frames) + ")", Str(time_mask_frames));
+  }
+  if (freq_masks < 0 || freq_masks > 100) Bad("freq_masks", "0..100", Str(freq_masks));
+  if (freq_mask_bands < 0 || freq_mask_bands > 10000) Bad("freq_mask_bands", "0..10000 (at most the bands)", Str(freq_mask_bands));
+  if (!(level_shift_db >= 0 && level_shift_db <= 60)) Bad("level_shift_db", "0..60 dB", Str(level_shift_db));
   if (device != "cpu" && device != "cuda" && device.rfind("cuda:", 0) != 0) {
     Bad("device", "cpu, cuda or cuda:N", "\"" + device + "\"");
   }
@@ -113,8 +152,13 @@ std::string TrainOptions::ToString() const {
   std::ostringstream os;
   os << "training: preset=" << preset << " epochs=" << epochs << " steps=" << steps
      << (steps > 0 ? " (steps override epochs)" : " (0 = epochs * steps per epoch)") << "\n"
-     << "  optimiser: Adam lr=" << lr << " betas=(" << adam_beta1 << ", " << adam_beta2 << ") eps=" << adam_eps
-     << " weight_decay=" << weight_decay << " batch_size=" << batch_size << "\n"
+     << "  optimiser: " << (optimizer == "adamw" ? "AdamW" : "Adam") << " lr=" << lr << " betas=(" << adam_beta1
+     << ", " << adam_beta2 << ") eps=" << adam_eps << " weight_decay=" << weight_decay << " batch_size=" << batch_size
+     << " label_smoothing=" << label_smoothing << " ema_decay=" << ema_decay << (ema_decay > 0 ? "" : " (off)") << "\n"
+     << "  data: windows hop=" << windows.hop << "/" << windows.frames << " frames cover_end="
+     << (windows.cover_end ? "true" : "false") << " random_crop=" << (random_crop ? "true" : "false")
+     << " time_masks=" << time_masks << "x" << time_mask_frames << " frames freq_masks=" << freq_masks << "x"
+     << freq_mask_bands << " bands level_shift=+-" << level_shift_db << " dB\n"
      << "  schedule: " << schedule;
   if (schedule == "cosine") os << " warmup_fraction=" << warmup_fraction << " final_lr_fraction=" << final_lr_fraction;
   os << "\n  between_class=" << (between_class ? "true" : "false") << " loss=KL(y || softmax(logits))"
@@ -135,7 +179,17 @@ void to_json(nlohmann::json& j, const TrainOptions& o) {
                      {"adam_beta1", o.adam_beta1},
                      {"adam_beta2", o.adam_beta2},
                      {"adam_eps", o.adam_eps},
+                     {"optimizer", o.optimizer},
                      {"weight_decay", o.weight_decay},
+                     {"label_smoothing", o.label_smoothing},
+                     {"ema_decay", o.ema_decay},
+                     {"windows", {{"frames", o.windows.frames}, {"hop", o.windows.hop}, {"cover_end", o.windows.cover_end}}},
+                     {"random_crop", o.random_crop},
+                     {"time_masks", o.time_masks},
+                     {"time_mask_frames", o.time_mask_frames},
+                     {"freq_masks", o.freq_masks},
+                     {"freq_mask_bands", o.freq_mask_bands},
+                     {"level_shift_db", o.level_shift_db},
                      {"between_class", o.between_class},
                      {"seed", o.seed},
                      {"device", o.device},
@@ -166,7 +220,27 @@ void from_json(const nlohmann::json& j, TrainOptions& o) {
   get("adam_beta1", o.adam_beta1);
   get("adam_beta2", o.adam_beta2);
   get("adam_eps", o.adam_eps);
+  get("optimizer", o.optimizer);
   get("weight_decay", o.weight_decay);
+  get("label_smoothing", o.label_smoothing);
+  get("ema_decay", o.ema_decay);
+  {
+    if (!j.is_object() || !j.contains("windows")) throw ConfigError("training options: missing field windows");
+    const nlohmann::json& w = j.at("windows");
+    try {
+      o.windows.frames = JsonGet<int>(w.at("frames"));
+      o.windows.hop = JsonGet<int>(w.at("hop"));
+      o.windows.cover_end = JsonGet<bool>(w.at("cover_end"));
+    } catch (const nlohmann::json::exception& e) {
+      throw ConfigError(std::string("training options: field windows needs frames, hop and cover_end (") + e.what() + ")");
+    }
+  }
+  get("random_crop", o.random_crop);
+  get("time_masks", o.time_masks);
+  get("time_mask_frames", o.time_mask_frames);
+  get("freq_masks", o.freq_masks);
+  get("freq_mask_bands", o.freq_mask_bands);
+  get("level_shift_db", o.level_shift_db);
   get("between_class", o.between_class);
   get("seed", o.seed);
   get("device", o.device);

@@ -6,8 +6,11 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
+
+#include "ascnet/features/options.h"
 
 namespace ascnet {
 
@@ -43,10 +46,32 @@ struct TrainOptions {
   double warmup_fraction = 0.0;  ///< cosine: warm-up steps as a fraction of the total steps [0, 1).
   double final_lr_fraction = 0.0;  ///< cosine: final lr as a fraction of the peak [0, 1].
   double adam_beta1 = 0.9, adam_beta2 = 0.999, adam_eps = 1e-8;
-  double weight_decay = 0.0;     ///< Adam L2 weight decay (paper: none).
+  std::string optimizer = "adam";  ///< "adam" (weight_decay as L2 in the gradient, the paper)
+                                   ///< or "adamw" (decoupled weight decay, Loshchilov & Hutter).
+  double weight_decay = 0.0;     ///< adam: L2 coefficient; adamw: decoupled decay per unit lr (paper: none).
   bool between_class = true;     ///< BC mixing of two different-class segments (false: plain
                                  ///< one-hot training with the same KL loss = cross-entropy).
-  uint64_t seed = 1;             ///< initial weights, pair sampling, mixing ratios and dropout.
+  double label_smoothing = 0.0; ///< targets (1 - e) y + e / classes, e in [0, 1) (paper: 0).
+  double ema_decay = 0.0;        ///< > 0: evaluate and save an exponential moving average of
+                                 ///< the weights (and batch-norm statistics), decay
+                                 ///< min(ema_decay, (1 + step) / (10 + step)); 0 = off (paper).
+
+  // Data: where training windows come from and how they are augmented. Every draw comes
+  // from generators seeded per epoch, so runs and resumes are bit-for-bit reproducible.
+  SegmentOptions windows;        ///< window layout of the features (the cache, test evaluation,
+                                 ///< classify, stream), applied by Features(): paper = the
+                                 ///< non-overlapping grid. TrainModel trains on whatever layout
+                                 ///< its source has; the bundle records the source's.
+  bool random_crop = false;      ///< training windows of T frames at a uniformly random frame
+                                 ///< offset in their recording (false: the fixed windows).
+  int time_masks = 0;            ///< SpecAugment: time masks per training image...
+  int time_mask_frames = 0;      ///< ...each of width uniform in [0, this] frames.
+  int freq_masks = 0;            ///< frequency masks per training image...
+  int freq_mask_bands = 0;       ///< ...each of width uniform in [0, this] bands. Masked values
+                                 ///< are set to the training mean (0 after normalisation).
+  double level_shift_db = 0.0;   ///< random gain uniform in [-x, x] dB per training image, the
+                                 ///< same on both channels (a shift of the log images).
+  uint64_t seed = 1;             ///< weights, pair sampling, mixing, dropout, crops, augmentation.
   std::string device = "cpu";    ///< "cpu", "cuda" or "cuda:N"; ConfigError if CUDA is unavailable.
   int threads = 0;               ///< torch intra-op threads; 0 = LibTorch's default.
   int eval_batch = 256;          ///< segments per forward pass when evaluating the test split.
@@ -55,15 +80,24 @@ struct TrainOptions {
   bool progress = true;          ///< progress on stderr (a bar on a TTY, else a line per epoch);
                                  ///< the effective configuration is printed either way.
 
-  /// "paper": Adam 1e-4 constant, batch 100, 500 epochs.
-  /// "fast":  batch 100, 300 steps, peak 2e-3, 10 % linear warm-up, cosine decay to 1 %
-  ///          (for small data sets and quick runs; with the Att-CRNN use attention_scale
-  ///          DefaultAttentionScale("fast")).
+  /// "paper":   Adam 1e-4 constant, batch 100, 500 epochs, the non-overlapping grid.
+  /// "fast":    batch 100, 300 steps, peak 2e-3, 10 % linear warm-up, cosine decay to 1 %
+  ///            (the earlier quick recipe, kept for comparison).
+  /// "default": the recipe chosen by cross-validation (docs/results.md): "fast"'s schedule
+  ///            plus random crops, SpecAugment masks, level shifts, AdamW, EMA weights and
+  ///            test-time windows at hop T/2 with an end-aligned window.
+  /// The Att-CRNN attention scale that goes with each: DefaultAttentionScale.
   /// ConfigError for other names.
   static TrainOptions Preset(const std::string& name);
+  /// Names accepted by Preset, in the order the help lists them.
+  static const std::vector<std::string>& PresetNames();
   /// The Att-CRNN attention_scale (ArchConfig::ScaleName) that goes with a preset when none
   /// is given: "none" (the paper's formula) for paper, the rescaled mask for fast.
   static std::string DefaultAttentionScale(const std::string& preset);
+
+  /// The feature preset `features` ("logmel", "loggam") cut into this run's windows: the
+  /// FeatureConfig that the feature cache, and through the bundle classify and stream, use.
+  FeatureConfig Features(const std::string& features) const;
 
   /// Total optimiser steps for `train_segments` training segments:
   /// steps if > 0, else epochs * StepsPerEpoch.

@@ -20,14 +20,28 @@ InMemorySegments::InMemorySegments(FeatureConfig config, std::vector<int64_t> sh
   }
 }
 
-int InMemorySegments::AddItem(const std::vector<float>& data) {
+int InMemorySegments::AddItem(const std::vector<float>& data, std::vector<int64_t> starts) {
   const int64_t f = segment_floats();
   if (static_cast<int64_t>(data.size()) % f != 0) {
     throw ConfigError("InMemorySegments::AddItem: " + std::to_string(data.size()) +
                       " floats is not a multiple of the segment size " + std::to_string(f));
   }
+  const int64_t n = static_cast<int64_t>(data.size()) / f;
+  if (starts.empty()) {
+    for (int64_t k = 0; k < n; ++k) starts.push_back(k * shape_[2]);
+  }
+  if (static_cast<int64_t>(starts.size()) != n) {
+    throw ConfigError("InMemorySegments::AddItem: " + std::to_string(starts.size()) + " start frames for " +
+                      std::to_string(n) + " segments");
+  }
+  for (size_t k = 0; k < starts.size(); ++k) {
+    if (starts[k] < 0 || (k > 0 && starts[k] <= starts[k - 1])) {
+      throw ConfigError("InMemorySegments::AddItem: segment start frames must be >= 0 and increasing");
+    }
+  }
+  starts_.insert(starts_.end(), starts.begin(), starts.end());
   first_.push_back(static_cast<int64_t>(data_.size()) / f);
-  count_.push_back(static_cast<int64_t>(data.size()) / f);
+  count_.push_back(n);
   data_.insert(data_.end(), data.begin(), data.end());
   return static_cast<int>(first_.size()) - 1;
 }
@@ -61,6 +75,7 @@ SplitSegments CollectSegments(const SegmentSource& source, const Dataset& datase
         if (train) {
           out.train.push_back(s);
           out.train_labels.push_back(label);
+          out.train_items.push_back(i);
         } else {
           out.test.push_back(s);
           out.test_labels.push_back(label);
@@ -72,6 +87,38 @@ SplitSegments CollectSegments(const SegmentSource& source, const Dataset& datase
   add(split.train, true);
   add(split.test, false);
   return out;
+}
+
+int64_t ItemFrames(const SegmentSource& source, int item) {
+  const int64_t n = source.item_segments(item);
+  if (n == 0) return 0;
+  return source.segment_start_frame(source.first_segment(item) + n - 1) + source.segment_shape()[2];
+}
+
+void CopyWindow(const SegmentSource& source, int item, int64_t offset, float* out) {
+  const auto shape = source.segment_shape();
+  const int64_t rows = shape[0] * shape[1], T = shape[2];
+  const int64_t frames = ItemFrames(source, item);
+  if (offset < 0 || offset + T > frames) {
+    throw ConfigError(WithPath(source.name(), "window at frame " + std::to_string(offset) + " of item " +
+                                                  std::to_string(item) + " is outside its " + std::to_string(frames) +
+                                                  " frames (expected 0.." + std::to_string(frames - T) + ")"));
+  }
+  const int64_t first = source.first_segment(item), count = source.item_segments(item);
+  int64_t k = 0;  // the last segment starting at or before the current frame
+  for (int64_t t = 0; t < T;) {
+    const int64_t f = offset + t;
+    while (k + 1 < count && source.segment_start_frame(first + k + 1) <= f) ++k;
+    const int64_t start = source.segment_start_frame(first + k);
+    if (f < start || f >= start + T) {
+      throw ConfigError(WithPath(source.name(), "frame " + std::to_string(f) + " of item " + std::to_string(item) +
+                                                    " is in no segment (segment hop longer than the segment)"));
+    }
+    const int64_t run = std::min(T - t, start + T - f);
+    const float* seg = source.segment(first + k);
+    for (int64_t r = 0; r < rows; ++r) std::copy_n(seg + r * T + (f - start), run, out + r * T + t);
+    t += run;
+  }
 }
 
 Normalisation ComputeNormalisation(const SegmentSource& source, const std::vector<int64_t>& segments) {

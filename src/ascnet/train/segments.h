@@ -29,6 +29,9 @@ class SegmentSource {
   virtual int64_t item_segments(int item) const = 0;
   /// channels * bands * frames float32 values, [channels][bands][frames].
   virtual const float* segment(int64_t s) const = 0;
+  /// First frame of segment s within its recording's image (segments of an item are
+  /// windows of one continuous image, in increasing order of start).
+  virtual int64_t segment_start_frame(int64_t s) const = 0;
   /// A name for messages (the cache pack path, "memory").
   virtual std::string name() const = 0;
 
@@ -40,9 +43,11 @@ class InMemorySegments : public SegmentSource {
  public:
   /// `shape` = {channels, bands, frames}.
   InMemorySegments(FeatureConfig config, std::vector<int64_t> shape);
-  /// Appends an item with `data.size() / segment_floats()` segments (0 allowed: a failed item).
-  /// Returns its index. ConfigError if the size is not a multiple of segment_floats().
-  int AddItem(const std::vector<float>& data);
+  /// Appends an item with `data.size() / segment_floats()` segments (0 allowed: a failed item)
+  /// starting at the frames `starts` (default: 0, T, 2T, ...: the non-overlapping grid).
+  /// Returns its index. ConfigError if the size is not a multiple of segment_floats() or
+  /// `starts` has another length or is not increasing.
+  int AddItem(const std::vector<float>& data, std::vector<int64_t> starts = {});
 
   const FeatureConfig& config() const override { return config_; }
   std::vector<int64_t> segment_shape() const override { return shape_; }
@@ -51,20 +56,30 @@ class InMemorySegments : public SegmentSource {
   int64_t first_segment(int item) const override;
   int64_t item_segments(int item) const override;
   const float* segment(int64_t s) const override;
+  int64_t segment_start_frame(int64_t s) const override { return starts_.at(static_cast<size_t>(s)); }
   std::string name() const override { return "memory"; }
 
  private:
   FeatureConfig config_;
   std::vector<int64_t> shape_;
   std::vector<float> data_;
-  std::vector<int64_t> first_, count_;
+  std::vector<int64_t> first_, count_, starts_;
 };
+
+/// Frames of item `item`'s image that its segments cover (last start + T; 0 without segments).
+int64_t ItemFrames(const SegmentSource& source, int item);
+
+/// Copies the T-frame window of item `item`'s image that starts at frame `offset`
+/// (0 <= offset <= ItemFrames - T) into `out` ([channels][bands][T] float32), reading across
+/// the item's overlapping or adjacent segments. ConfigError if the window is out of range or
+/// touches a frame that no segment covers (a hop longer than T).
+void CopyWindow(const SegmentSource& source, int item, int64_t offset, float* out);
 
 /// The segments of one split's items, with their labels.
 struct SplitSegments {
   std::vector<int64_t> train, test;          ///< segment indices into the source
   std::vector<int> train_labels, test_labels;  ///< class of each (its item's label)
-  std::vector<int> test_items;               ///< dataset item of each test segment
+  std::vector<int> train_items, test_items;  ///< dataset item of each train / test segment
   int train_items_without_segments = 0;      ///< train items skipped (0 segments: failed)
   int test_items_without_segments = 0;
 };

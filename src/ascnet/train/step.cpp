@@ -1,6 +1,7 @@
 #include "ascnet/train/step.h"
 
 #include <torch/optim/adam.h>
+#include <torch/optim/adamw.h>
 
 #include "ascnet/train/bc.h"
 
@@ -25,8 +26,17 @@ void SetConvMemoryFormat(NetworkImpl& net, at::MemoryFormat format) {
   }
 }
 
-void SetAdamLr(torch::optim::Optimizer& adam, double lr) {
-  for (auto& group : adam.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+void SetLearningRate(torch::optim::Optimizer& optimizer, double lr) {
+  for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
+}
+
+std::unique_ptr<torch::optim::Optimizer> MakeOptimizer(const TrainOptions& o, const std::vector<torch::Tensor>& params) {
+  if (o.optimizer == "adamw") {
+    return std::make_unique<torch::optim::AdamW>(
+        params, torch::optim::AdamWOptions(o.lr).betas({o.adam_beta1, o.adam_beta2}).eps(o.adam_eps).weight_decay(o.weight_decay));
+  }
+  return std::make_unique<torch::optim::Adam>(
+      params, torch::optim::AdamOptions(o.lr).betas({o.adam_beta1, o.adam_beta2}).eps(o.adam_eps).weight_decay(o.weight_decay));
 }
 
 }  // namespace ascnet

@@ -5,7 +5,11 @@
 #include <torch/optim/optimizer.h>
 #include <torch/types.h>
 
+#include <memory>
+#include <vector>
+
 #include "ascnet/model/networks.h"
+#include "ascnet/train/options.h"
 
 namespace ascnet {
 
@@ -26,7 +30,12 @@ void SetConvMemoryFormat(NetworkImpl& net, at::MemoryFormat format);
 StepOutput TrainStep(NetworkImpl& net, torch::optim::Optimizer& optimizer, const torch::Tensor& x,
                      const torch::Tensor& y);
 
-/// Sets the learning rate of every parameter group of an Adam optimiser.
-void SetAdamLr(torch::optim::Optimizer& adam, double lr);
+/// Sets the learning rate of every parameter group of an optimiser.
+void SetLearningRate(torch::optim::Optimizer& optimizer, double lr);
+
+/// The optimiser of TrainOptions: Adam (weight_decay as L2 in the gradient) or AdamW
+/// (decoupled weight decay), with the options' betas and eps, over `params`.
+std::unique_ptr<torch::optim::Optimizer> MakeOptimizer(const TrainOptions& options,
+                                                       const std::vector<torch::Tensor>& params);
 
 }  // namespace ascnet

@@ -17,14 +17,17 @@
 
 #include <ATen/Parallel.h>
 #include <torch/cuda.h>
-#include <torch/optim/adam.h>
+#include <torch/optim/optimizer.h>
 #include <torch/types.h>
 #include <torch/utils.h>
 
+#include "ascnet/core/allocator.h"
 #include "ascnet/core/error.h"
 #include "ascnet/core/progress.h"
 #include "ascnet/core/fs.h"
+#include "ascnet/train/augment.h"
 #include "ascnet/train/bc.h"
+#include "ascnet/train/ema.h"
 #include "ascnet/train/step.h"
 
 namespace ascnet {
@@ -45,6 +48,16 @@ nlohmann::json RunIdentity(const ArchConfig& arch, const SegmentSource& source, 
                         {"adam_beta2", o.adam_beta2},   {"adam_eps", o.adam_eps},
                         {"weight_decay", o.weight_decay}, {"between_class", o.between_class},
                         {"seed", o.seed}};
+  // Options that change what a step computes (added later: only written when not the
+  // paper's, so checkpoints of earlier runs stay resumable).
+  const TrainOptions paper;
+  if (o.optimizer != paper.optimizer) opt["optimizer"] = o.optimizer;
+  if (o.label_smoothing != paper.label_smoothing) opt["label_smoothing"] = o.label_smoothing;
+  if (o.ema_decay != paper.ema_decay) opt["ema_decay"] = o.ema_decay;
+  if (o.random_crop) opt["random_crop"] = true;
+  if (o.time_masks > 0 && o.time_mask_frames > 0) opt["time_masks"] = {o.time_masks, o.time_mask_frames};
+  if (o.freq_masks > 0 && o.freq_mask_bands > 0) opt["freq_masks"] = {o.freq_masks, o.freq_mask_bands};
+  if (o.level_shift_db > 0) opt["level_shift_db"] = o.level_shift_db;
   if (o.schedule != "constant") {  // the schedule depends on the run's length
     opt["total_steps"] = total;
     opt["warmup_fraction"] = o.warmup_fraction;
@@ -141,6 +154,30 @@ torch::Tensor Gather(const SegmentSource& src, const std::vector<int64_t>& segs,
   return (x.to(device) - mean) * inv_std;
 }
 
+// Training images with random crops and/or augmentation: for each position, the item's window
+// at a random frame offset (random_crop) or the fixed segment, then Augmenter::Apply on the raw
+// log image, then normalisation. Draws come from `rng` in position order.
+torch::Tensor GatherAugmented(const SegmentSource& src, const SplitSegments& segs, const std::vector<int64_t>& item_frames,
+                              const std::vector<int64_t>& pos, const std::vector<int64_t>& shape, bool random_crop,
+                              const Augmenter& augmenter, std::mt19937_64& rng, const torch::Tensor& mean,
+                              const torch::Tensor& inv_std, torch::Device device) {
+  const int64_t f = src.segment_floats(), T = shape[2];
+  torch::Tensor x = torch::empty({static_cast<int64_t>(pos.size()), shape[0], shape[1], shape[2]}, torch::kFloat);
+  float* out = x.data_ptr<float>();
+  for (size_t i = 0; i < pos.size(); ++i) {
+    float* dst = out + static_cast<int64_t>(i) * f;
+    if (random_crop) {
+      const int item = segs.train_items[static_cast<size_t>(pos[i])];
+      const int64_t offset = RandomWindowOffset(rng, item_frames[static_cast<size_t>(item)], T);
+      CopyWindow(src, item, offset, dst);
+    } else {
+      std::memcpy(dst, src.segment(segs.train[static_cast<size_t>(pos[i])]), f * sizeof(float));
+    }
+    if (augmenter.enabled()) augmenter.Apply(dst, rng);
+  }
+  return (x.to(device) - mean) * inv_std;
+}
+
 struct EvalResult {
   double accuracy = kNaN, loss = kNaN;
 };
@@ -188,6 +225,7 @@ std::string LogJsonPath(const std::string& d) { return Join(d, "log.json"); }
 TrainResult TrainModel(const SegmentSource& source, const Dataset& dataset, const Split& split,
                        const ArchConfig& arch_in, const TrainOptions& options, const TrainHooks& hooks) {
   const auto t0 = Clock::now();
+  KeepLargeBlocksInHeap();  // no mmap/munmap (and page faults) for every step's activations
   options.Validate();
   ArchConfig arch = arch_in;
   arch.classes = static_cast<int>(dataset.classes.size());
@@ -241,10 +279,16 @@ TrainResult TrainModel(const SegmentSource& source, const Dataset& dataset, cons
   net->to(device);
   net->train();
   SetConvMemoryFormat(*net, at::MemoryFormat::ChannelsLast);
-  torch::optim::Adam adam(net->parameters(), torch::optim::AdamOptions(options.lr)
-                                                 .betas({options.adam_beta1, options.adam_beta2})
-                                                 .eps(options.adam_eps)
-                                                 .weight_decay(options.weight_decay));
+  const std::unique_ptr<torch::optim::Optimizer> optimizer = MakeOptimizer(options, net->parameters());
+  // The weight average (EMA): evaluated and saved instead of the live weights when on.
+  NetworkPtr average;
+  if (options.ema_decay > 0) {
+    average = MakeNetwork(arch);
+    average->to(device);
+    CopyWeights(*average, *net);
+    average->eval();
+  }
+  NetworkImpl& evaluated = average ? *average : *net;
   const torch::Tensor mean =
       torch::from_blob(const_cast<float*>(norm.mean.data()), {1, shape[0], shape[1], 1}, torch::kFloat).clone().to(device);
   const torch::Tensor inv_std =
@@ -275,7 +319,7 @@ TrainResult TrainModel(const SegmentSource& source, const Dataset& dataset, cons
           throw CheckpointError(WithPath(ck_path, "checkpoint: belongs to a different run (differs in " + diffs +
                                                       "); resume with the same options and data, or use another output folder"));
         }
-        LoadTrainingState(ck.state, *net, adam, device, ck_path);
+        LoadTrainingState(ck.state, *net, *optimizer, device, ck_path, average.get());
         epoch = ck.epoch;
         step = ck.step;
         log = ck.log;
@@ -291,12 +335,20 @@ TrainResult TrainModel(const SegmentSource& source, const Dataset& dataset, cons
     }
   }
 
+  // Training windows: random crops need each item's frame count; augmentation fills masks
+  // with the training mean.
+  std::vector<int64_t> item_frames(static_cast<size_t>(source.num_items()), 0);
+  for (int i = 0; i < static_cast<int>(item_frames.size()); ++i) item_frames[static_cast<size_t>(i)] = ItemFrames(source, i);
+  const Augmenter augmenter(options, source.config(), norm.mean, shape);
+  const bool crops_or_augment = options.random_crop || augmenter.enabled();
+
   const double prior_seconds = log.epochs.empty() ? 0.0 : log.epochs.back().seconds;
   progress.Start(step);
   bool stopped = false;
   const int64_t batch = options.batch_size;
   for (; epoch < num_epochs && step < total; ++epoch) {
     std::mt19937_64 rng(DeriveSeed(options.seed, 1, static_cast<uint64_t>(epoch)));
+    std::mt19937_64 aug_rng(DeriveSeed(options.seed, 3, static_cast<uint64_t>(epoch)));  // crops, augmentation
     torch::manual_seed(DeriveSeed(options.seed, 2, static_cast<uint64_t>(epoch)));
     std::vector<int64_t> perm(n_train);
     for (int64_t i = 0; i < n_train; ++i) perm[i] = i;
@@ -309,7 +361,9 @@ TrainResult TrainModel(const SegmentSource& source, const Dataset& dataset, cons
       std::vector<int64_t> first(perm.begin() + b * batch, perm.begin() + std::min(n_train, (b + 1) * batch));
       const int64_t bs = static_cast<int64_t>(first.size());
       auto images = [&](const std::vector<int64_t>& pos) {
-        return Gather(source, segs.train, pos, shape, mean, inv_std, device);
+        if (!crops_or_augment) return Gather(source, segs.train, pos, shape, mean, inv_std, device);
+        return GatherAugmented(source, segs, item_frames, pos, shape, options.random_crop, augmenter, aug_rng, mean,
+                               inv_std, device);
       };
       torch::Tensor x, y;
       if (options.between_class) {
@@ -322,9 +376,13 @@ TrainResult TrainModel(const SegmentSource& source, const Dataset& dataset, cons
         x = images(first);
         y = torch::one_hot(torch::tensor(l1, torch::kLong).to(device), arch.classes).to(torch::kFloat);
       }
+      if (options.label_smoothing > 0) {
+        y = y * (1.0 - options.label_smoothing) + options.label_smoothing / static_cast<double>(arch.classes);
+      }
       lr = schedule.At(step);
-      SetAdamLr(adam, lr);
-      const StepOutput out = TrainStep(*net, adam, x, y);
+      SetLearningRate(*optimizer, lr);
+      const StepOutput out = TrainStep(*net, *optimizer, x, y);
+      if (average) UpdateEma(*average, *net, EmaDecay(options.ema_decay, step));
       const double lv = out.loss.item<double>();
       if (!std::isfinite(lv)) {
         throw ConfigError("training diverged: loss is " + std::to_string(lv) + " at step " + std::to_string(step) +
@@ -337,7 +395,7 @@ TrainResult TrainModel(const SegmentSource& source, const Dataset& dataset, cons
       progress.Step(epoch + 1, step, loss_sum / static_cast<double>(seen),
                     log.epochs.empty() ? kNaN : log.epochs.back().test_accuracy);
     }
-    const EvalResult ev = Evaluate(*net, source, segs, shape, mean, inv_std, device, options.eval_batch);
+    const EvalResult ev = Evaluate(evaluated, source, segs, shape, mean, inv_std, device, options.eval_batch);
     EpochRecord rec;
     rec.epoch = epoch + 1;
     rec.step = step;
@@ -355,7 +413,7 @@ TrainResult TrainModel(const SegmentSource& source, const Dataset& dataset, cons
       ck.epoch = epoch + 1;
       ck.step = step;
       ck.log = log;
-      ck.state = SaveTrainingState(*net, adam);
+      ck.state = SaveTrainingState(*net, *optimizer, average.get());
       SaveCheckpoint(CheckpointPath(options.out_dir), ck);
     }
     progress.Epoch(rec);
@@ -367,6 +425,7 @@ TrainResult TrainModel(const SegmentSource& source, const Dataset& dataset, cons
   }
   progress.Finish();
 
+  if (average) net = average;  // the bundle carries the averaged weights
   net->to(torch::kCPU);
   SetConvMemoryFormat(*net, at::MemoryFormat::Contiguous);
   net->eval();

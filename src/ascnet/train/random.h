@@ -1,0 +1,16 @@
+// Portable random draws from std::mt19937_64 (the same numbers on every platform and
+// standard library, unlike std::uniform_*_distribution): the training loop's pair sampling,
+// mixing ratios, crops and augmentation all draw through these.
+#pragma once
+
+#include <cstdint>
+#include <random>
+
+namespace ascnet {
+
+/// Uniform double in [0, 1) from 53 random bits.
+double UniformUnit(std::mt19937_64& rng);
+/// Uniform integer in [0, n) (n >= 1) by rejection (unbiased).
+int64_t UniformIndex(std::mt19937_64& rng, int64_t n);
+
+}  // namespace ascnet
