@@ -72,7 +72,7 @@ void RegisterExperiment(CLI::App& app) {
   e->footer(
       "Examples:\n"
       "  ascnet experiment --dataset csv:data/ambience/meta.csv --arch attcrnn,cnn --features logmel,loggam "
-      "--preset fast --out runs/ambience\n"
+      "--out runs/ambience\n"
       "  ascnet experiment --dataset litis:/data/litis --splits 3 --preset paper --out runs/litis-split3\n"
       "  ascnet experiment merge runs/litis-split* -o runs/litis");
   AddConfigOption(e);

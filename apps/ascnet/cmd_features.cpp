@@ -19,6 +19,7 @@ struct FeaturesArgs {
   std::string output;
   std::string output_dir;
   int segment_hop = 0;
+  std::string cover_end;  // "", "on" or "off"
   bool quiet = false;
 };
 
@@ -35,6 +36,7 @@ std::string OutputPathFor(const FeaturesArgs& a, const std::string& input) {
 int RunFeatures(const FeaturesArgs& a) {
   FeatureConfig cfg = FeatureConfig::Preset(a.preset);
   if (a.segment_hop > 0) cfg.segment.hop = a.segment_hop;
+  if (!a.cover_end.empty()) cfg.segment.cover_end = a.cover_end == "on";
   cfg.Validate();
   if (!a.output.empty() && a.inputs.size() > 1) {
     throw ConfigError("-o names one file but " + std::to_string(a.inputs.size()) +
@@ -92,6 +94,10 @@ void RegisterFeatures(CLI::App& app) {
   f->add_option("-o,--output", args->output, "Output .npy file (one input)");
   f->add_option("--output-dir", args->output_dir, "Folder for INPUT-stem.npy files (several inputs)");
   f->add_option("--segment-hop", args->segment_hop, "Frames between segment starts (default: 80, no overlap)");
+  f->add_option("--cover-end", args->cover_end,
+                "on: add a segment aligned to the end when the hop grid stops short of it (a model of the "
+                "default recipe: --segment-hop 40 --cover-end on; default: off)")
+      ->check(CLI::IsMember({"on", "off"}));
   f->add_flag("-q,--quiet", args->quiet, "Do not print the effective feature config");
 
   auto preset = std::make_shared<std::string>("logmel");

@@ -83,7 +83,7 @@ void RegisterTrain(CLI::App& app) {
       app, "train",
       "Train an Att-CRNN or CNN with between-class learning on one split; writes OUT/model.ascnet, "
       "OUT/log.csv, OUT/log.json and OUT/checkpoint.bin (after every epoch)",
-      "ascnet train --dataset csv:../shared/data/ambience/meta.csv --split fold1 --arch attcrnn --preset fast "
+      "ascnet train --dataset csv:../shared/data/ambience/meta.csv --split fold1 --arch attcrnn "
       "--out runs/fold1\n  (the corpus scripts/get-ambience rebuilds: --dataset csv:data/ambience/meta.csv)",
       [a] { return RunTrain(*a); });
   c->add_option("--dataset", a->dataset, "Dataset spec KIND:PATH (see docs/datasets.md)")->required();

@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
       "Examples:\n"
       "  ascnet features --features logmel recording.wav -o recording.npy\n"
       "  ascnet experiment --dataset csv:data/ambience/meta.csv --arch attcrnn,cnn --features logmel "
-      "--preset fast --out runs/ambience\n"
+      "--out runs/ambience\n"
       "  ascnet classify --model runs/ambience/splits/fold1/attcrnn-logmel/model.ascnet recording.wav\n"
       "  ascnet report runs/ambience -o report.html\n"
       "Run 'ascnet COMMAND --help' for a command's options and a runnable example.");

@@ -58,7 +58,7 @@ TEST(Table, RendersPaperLayout) {
   b.systems.push_back({"Mel", ComputeMetrics({0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, 2),
                        ComputeMetrics({0, 1}, {0, 0}, 2)});
   a.systems.push_back({"Fusion", std::nullopt, ComputeMetrics({0, 1}, {0, 1}, 2)});
-  const std::string table = RenderMarkdownTable(ExperimentResults{{b, a}});
+  const std::string table = RenderMarkdownTable(ExperimentResults{{b, a}, {}});
   const std::string expected =
       "| System | 2 s accuracy (%) | Recording accuracy (%) | F1 (%) | Precision (%) |\n"
       "|---|---|---|---|---|\n"
@@ -68,7 +68,7 @@ TEST(Table, RendersPaperLayout) {
   // Recording F1 fold2: class 0 P=0.5 R=1 F1=2/3, class 1 0 -> 1/3; fold1 1 -> mean 2/3, std 1/3.
   TableOptions two;
   two.decimals = 2;
-  EXPECT_NE(RenderMarkdownTable(ExperimentResults{{a, b}}, two).find("| Mel | 85.00 ± 5.00 |"), std::string::npos);
+  EXPECT_NE(RenderMarkdownTable(ExperimentResults{{a, b}, {}}, two).find("| Mel | 85.00 ± 5.00 |"), std::string::npos);
   TableOptions seg;
   seg.scores_on_segments = true;
   EXPECT_THROW(AggregateSplits({a, b}, seg), ConfigError);  // Fusion has no segment metrics

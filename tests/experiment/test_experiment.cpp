@@ -1,7 +1,11 @@
 // The protocol end to end on a small generated dataset with small networks.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include "ascnet/core/fs.h"
 #include "ascnet/experiment/experiment.h"
@@ -41,6 +45,36 @@ TEST(Experiment, RunsEverySplitWritesTablesResumesAndMerges) {
                         "splits/fold2/cnn-logmel/predictions.json"}) {
     EXPECT_TRUE(fs::exists(dir / "all" / f)) << f;
   }
+  // DCASE-style recording predictions per system and for the fusion: a header with the class
+  // names, one row per test recording whose scene_label is the argmax of its probabilities.
+  for (const char* f : {"splits/fold2/cnn-logmel/predictions.tsv", "splits/fold2/cnn-logmel/predictions-softmax.tsv",
+                        "splits/fold2/attcrnn-fusion.tsv", "splits/fold2/attcrnn-fusion-softmax.tsv"}) {
+    SCOPED_TRACE(f);
+    std::ifstream tsv(dir / "all" / f);
+    std::string line;
+    ASSERT_TRUE(std::getline(tsv, line));
+    EXPECT_EQ(line, "filename\tscene_label\tlow\tmid\thigh");
+    int rows = 0;
+    while (std::getline(tsv, line)) {
+      ++rows;
+      std::vector<std::string> cols;
+      std::stringstream ss(line);
+      for (std::string c; std::getline(ss, c, '\t');) cols.push_back(c);
+      ASSERT_EQ(cols.size(), 5u) << line;
+      std::vector<double> p = {std::stod(cols[2]), std::stod(cols[3]), std::stod(cols[4])};
+      EXPECT_NEAR(p[0] + p[1] + p[2], 1.0, 1e-5);
+      const char* names[] = {"low", "mid", "high"};
+      EXPECT_EQ(cols[1], names[std::max_element(p.begin(), p.end()) - p.begin()]) << line;
+    }
+    EXPECT_EQ(rows, 6);  // fold 2: 3 classes x 2 clips
+  }
+  // results.json names the classes and carries class-wise accuracy; results.md shows it.
+  const auto rj = nlohmann::json::parse(ReadFile((dir / "all/results.json").string()));
+  EXPECT_EQ(rj["labels"], nlohmann::json({"low", "mid", "high"}));
+  EXPECT_EQ(rj["splits"][0]["systems"][0]["recording"]["class_accuracy"].size(), 3u);
+  EXPECT_NE(md.find("Class-wise recording accuracy"), std::string::npos) << md;
+  EXPECT_NE(md.find("| System | low | mid | high |"), std::string::npos) << md;
+
   // The bundle carries its calibration, so it classifies with the SVM.
   EXPECT_TRUE(LoadBundle((dir / "all/splits/fold1/cnn-logmel/model.ascnet").string()).HasCalibration());
 

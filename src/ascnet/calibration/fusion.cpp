@@ -129,4 +129,14 @@ std::vector<RecordingDecision> FuseByRecording(const std::vector<SegmentPosterio
   return out;
 }
 
+std::vector<double> FusedPosterior(const std::vector<double>& log_score) {
+  std::vector<double> p(log_score.size(), 0.0);
+  if (log_score.empty()) return p;
+  const double top = *std::max_element(log_score.begin(), log_score.end());
+  double z = 0;
+  for (size_t c = 0; c < p.size(); ++c) z += (p[c] = std::exp(log_score[c] - top));
+  for (double& v : p) v /= z;
+  return p;
+}
+
 }  // namespace ascnet

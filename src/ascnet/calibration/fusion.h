@@ -17,6 +17,10 @@ constexpr double kPosteriorFloor = 1e-7;
 /// or floor is not in (0, 1].
 std::vector<double> SumLogPosteriors(const DoubleMatrix& posteriors, double floor = kPosteriorFloor);
 
+/// The recording's posterior from a fused log score: softmax_c(score_c) (what classify prints
+/// as "probabilities" and the experiment's DCASE-style TSV holds). Empty in, empty out.
+std::vector<double> FusedPosterior(const std::vector<double>& log_score);
+
 /// argmax_c of SumLogPosteriors (lowest class index on ties).
 int FuseLogPosteriors(const DoubleMatrix& posteriors, double floor = kPosteriorFloor);
 

@@ -74,6 +74,12 @@ Metrics ComputeMetrics(const std::vector<int>& truth, const std::vector<int>& pr
   return MetricsFromConfusion(conf);
 }
 
+std::vector<double> ClassAccuracy(const Metrics& m) {
+  std::vector<double> a;
+  for (const auto& c : m.per_class) a.push_back(c.recall);
+  return a;
+}
+
 void to_json(nlohmann::json& j, const Metrics& m) {
   nlohmann::json pc = nlohmann::json::array();
   for (const auto& c : m.per_class) {
@@ -90,6 +96,7 @@ void to_json(nlohmann::json& j, const Metrics& m) {
                      {"macro_recall", m.macro_recall},
                      {"macro_f1", m.macro_f1},
                      {"per_class", std::move(pc)},
+                     {"class_accuracy", ClassAccuracy(m)},
                      {"confusion", m.confusion}};
 }
 
@@ -133,6 +140,14 @@ void from_json(const nlohmann::json& j, Metrics& m) {
   check("macro_precision", jsonf::GetDouble(j, "macro_precision", ctx), r.macro_precision);
   check("macro_recall", jsonf::GetDouble(j, "macro_recall", ctx), r.macro_recall);
   check("macro_f1", jsonf::GetDouble(j, "macro_f1", ctx), r.macro_f1);
+  if (j.contains("class_accuracy")) {  // derived; absent in files written before it existed
+    const auto& aj = jsonf::GetArray(j, "class_accuracy", ctx, k);
+    const std::vector<double> acc = ClassAccuracy(r);
+    for (size_t c = 0; c < aj.size(); ++c) {
+      if (!aj[c].is_number()) jsonf::Fail(ctx + ".class_accuracy", "expected numbers, got " + aj[c].dump());
+      check("class_accuracy[" + std::to_string(c) + "]", aj[c].get<double>(), acc[c]);
+    }
+  }
   const auto& pj = jsonf::GetArray(j, "per_class", ctx, k);
   for (size_t c = 0; c < pj.size(); ++c) {
     const std::string pctx = ctx + ".per_class[" + std::to_string(c) + "]";

@@ -41,7 +41,11 @@ Metrics ComputeMetrics(const std::vector<int>& truth, const std::vector<int>& pr
 /// ConfigError if it is not square, empty, has a negative entry or sums to 0.
 Metrics MetricsFromConfusion(const std::vector<std::vector<int64_t>>& confusion);
 
-/// All fields written; from_json requires them all, recomputes the metrics from
+/// Class-wise accuracy: the fraction of each class's samples decided correctly (= recall),
+/// one per class; what DCASE reports per scene.
+std::vector<double> ClassAccuracy(const Metrics& m);
+
+/// All fields written (and "class_accuracy", derived); from_json requires them all, recomputes the metrics from
 /// "confusion" and throws FormatError if a stored value disagrees (> 1e-9) or a size is off.
 void to_json(nlohmann::json& j, const Metrics& m);
 void from_json(const nlohmann::json& j, Metrics& m);

@@ -151,6 +151,12 @@ ExperimentResults MergeResults(const std::vector<ExperimentResults>& parts) {
       }
       out.splits.push_back(s);
     }
+    if (!parts[p].labels.empty()) {
+      if (!out.labels.empty() && out.labels != parts[p].labels) {
+        throw ConfigError("MergeResults: result set " + std::to_string(p) + " names other class labels than the ones before");
+      }
+      out.labels = parts[p].labels;
+    }
   }
   std::stable_sort(out.splits.begin(), out.splits.end(),
                    [](const SplitResult& a, const SplitResult& b) { return a.split < b.split; });
@@ -200,6 +206,7 @@ void from_json(const nlohmann::json& j, SplitResult& r) {
 
 void to_json(nlohmann::json& j, const ExperimentResults& r) {
   j = nlohmann::json{{"format", kFormat}, {"version", kVersion}, {"splits", r.splits}};
+  if (!r.labels.empty()) j["labels"] = r.labels;
 }
 
 void from_json(const nlohmann::json& j, ExperimentResults& r) {
@@ -209,6 +216,12 @@ void from_json(const nlohmann::json& j, ExperimentResults& r) {
   const int64_t version = jsonf::GetInt(j, "version", ctx);
   if (version != kVersion) jsonf::Fail(ctx + ".version", "expected " + std::to_string(kVersion) + ", got " + std::to_string(version));
   ExperimentResults out;
+  if (j.contains("labels")) {
+    for (const auto& l : jsonf::GetArray(j, "labels", ctx)) {
+      if (!l.is_string()) jsonf::Fail(ctx + ".labels", "expected class names (strings), got " + l.dump());
+      out.labels.push_back(l.get<std::string>());
+    }
+  }
   std::set<std::string> names;
   for (const auto& s : jsonf::GetArray(j, "splits", ctx)) {
     out.splits.push_back(s.get<SplitResult>());

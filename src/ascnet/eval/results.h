@@ -28,6 +28,7 @@ struct SplitResult {
 /// A set of splits, as written by one run (all splits or a subset).
 struct ExperimentResults {
   std::vector<SplitResult> splits;
+  std::vector<std::string> labels;  ///< class names, index = class (empty if unknown)
 };
 
 /// Mean and population standard deviation (ddof = 0, NumPy's np.std default) of `count`
@@ -69,11 +70,12 @@ std::string RenderMarkdownTable(const std::vector<TableRow>& rows, const TableOp
 std::string RenderMarkdownTable(const ExperimentResults& results, const TableOptions& options = {});
 
 /// Union of the splits of several runs, sorted by split name. ConfigError if a split name
-/// occurs in more than one part.
+/// occurs in more than one part or two parts name different class labels.
 ExperimentResults MergeResults(const std::vector<ExperimentResults>& parts);
 
-/// JSON: {"format": "ascnet.results", "version": 1, "splits": [{"split", "systems":
-/// [{"system", "segment": Metrics or null, "recording": Metrics}]}]}; every field required.
+/// JSON: {"format": "ascnet.results", "version": 1, "labels": [class names] (optional: absent
+/// in files written before it existed), "splits": [{"split", "systems": [{"system", "segment":
+/// Metrics or null, "recording": Metrics}]}]}; every other field required.
 void to_json(nlohmann::json& j, const SystemResult& r);
 void from_json(const nlohmann::json& j, SystemResult& r);
 void to_json(nlohmann::json& j, const SplitResult& r);

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <iostream>
+#include <cstdio>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -81,6 +82,29 @@ json MatrixJson(const DoubleMatrix& m) {
     rows.push_back(std::move(row));
   }
   return rows;
+}
+
+// Recording-level predictions in DCASE's output format: a header "filename scene_label
+// <class>..." and one row per recording with the decision and the fused posterior
+// (softmax of the summed log posteriors), tab-separated.
+void WriteDcaseTsv(const std::string& path, const Dataset& ds, const std::vector<int>& items,
+                   const std::vector<std::vector<double>>& log_scores) {
+  std::ostringstream os;
+  os << "filename\tscene_label";
+  for (const auto& c : ds.classes) os << "\t" << c;
+  os << "\n";
+  char buf[32];
+  for (size_t i = 0; i < items.size(); ++i) {
+    const std::vector<double> p = FusedPosterior(log_scores[i]);
+    os << ds.items[static_cast<size_t>(items[i])].id << "\t" << ds.classes[static_cast<size_t>(Argmax(log_scores[i]))];
+    for (double v : p) {
+      std::snprintf(buf, sizeof buf, "\t%.6f", v);
+      os << buf;
+    }
+    os << "\n";
+  }
+  const std::string text = os.str();
+  WriteFileAtomically(path, [&](std::ostream& out) { out << text; });
 }
 
 // Train (or resume, or reuse) one system on one split, calibrate it, and evaluate it.
@@ -166,6 +190,8 @@ RunOutputs RunSystem(const ExperimentOptions& o, const Dataset& ds, const Split&
   const json predictions = {{"format", "ascnet.predictions"}, {"version", 1}, {"labels", ds.classes},
                             {"split", split.name}, {"system", SystemName(arch_name, feat, false)}, {"items", pred_items}};
   WriteFileAtomically((fs::path(dir) / "predictions.json").string(), [&](std::ostream& os) { os << predictions.dump() << "\n"; });
+  WriteDcaseTsv((fs::path(dir) / "predictions.tsv").string(), ds, out.items, out.log_svm);
+  WriteDcaseTsv((fs::path(dir) / "predictions-softmax.tsv").string(), ds, out.items, out.log_soft);
   return out;
 }
 
@@ -211,6 +237,47 @@ std::string SystemName(const std::string& arch, const std::string& features, boo
   return ArchDisplay(arch) + " (" + FeatDisplay(features) + (softmax ? ", softmax" : "") + ")";
 }
 
+std::string ClassAccuracyMarkdown(const ExperimentResults& results) {
+  // Systems in order of first appearance; per class, the mean over splits of the recording
+  // accuracy of that class (splits without recordings of the class do not count).
+  std::vector<std::string> systems;
+  std::map<std::string, std::vector<std::vector<double>>> per_class;  // system -> class -> values
+  const size_t k = results.labels.size();
+  for (const auto& split : results.splits) {
+    for (const auto& sys : split.systems) {
+      if (!per_class.count(sys.system)) systems.push_back(sys.system);
+      auto& v = per_class[sys.system];
+      v.resize(k);
+      const std::vector<double> acc = ClassAccuracy(sys.recording);
+      for (size_t c = 0; c < k && c < acc.size(); ++c) {
+        if (sys.recording.per_class[c].support > 0) v[c].push_back(acc[c]);
+      }
+    }
+  }
+  std::ostringstream os;
+  os << "Class-wise recording accuracy (%), mean over splits:\n\n| System |";
+  for (const auto& l : results.labels) os << " " << l << " |";
+  os << "\n|---|";
+  for (size_t c = 0; c < k; ++c) os << "---|";
+  os << "\n";
+  char buf[32];
+  for (const auto& name : systems) {
+    os << "| " << name << " |";
+    for (const auto& v : per_class[name]) {
+      if (v.empty()) {
+        os << " – |";
+        continue;
+      }
+      double m = 0;
+      for (double x : v) m += x;
+      std::snprintf(buf, sizeof buf, " %.1f |", 100 * m / static_cast<double>(v.size()));
+      os << buf;
+    }
+    os << "\n";
+  }
+  return os.str();
+}
+
 std::string ResultsMarkdown(const ExperimentResults& results) {
   std::ostringstream os;
   os << "# Results\n\n" << results.splits.size() << " split(s):";
@@ -219,6 +286,7 @@ std::string ResultsMarkdown(const ExperimentResults& results) {
         "macro F1 and macro precision of recordings, in %, mean ± std over splits. Systems without \"softmax\" "
         "use the calibrated linear SVM; \"fusion\" sums the log posteriors of the logMel and logGam systems.\n\n";
   if (!results.splits.empty()) os << RenderMarkdownTable(results);
+  if (!results.splits.empty() && !results.labels.empty()) os << "\n" << ClassAccuracyMarkdown(results);
   return os.str();
 }
 
@@ -345,6 +413,8 @@ ExperimentResults RunExperiment(const ExperimentOptions& o) {
           }
           result.systems.push_back({SystemName(arch, "fusion", softmax), std::nullopt,
                                     ComputeMetrics(per_feature[0].truth, RecordingDecisions(fused), k)});
+          WriteDcaseTsv((split_dir / (arch + (softmax ? "-fusion-softmax.tsv" : "-fusion.tsv"))).string(), ds,
+                        per_feature[0].items, fused);
         }
       }
     }
@@ -363,6 +433,7 @@ ExperimentResults RunExperiment(const ExperimentOptions& o) {
     });
     ExperimentResults one;
     one.splits.push_back(result);
+    one.labels = ds.classes;
     WriteResults(result_path, one);
     Say(o, "split " + split.name + " done");
   }

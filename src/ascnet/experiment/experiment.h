@@ -6,7 +6,10 @@
 // Folder layout (OUT = ExperimentOptions::out_dir):
 //   OUT/experiment.json                      effective settings (a resumed run must match)
 //   OUT/splits/<split>/<arch>-<features>/    model.ascnet, log.csv, log.json, checkpoint.bin,
-//                                            predictions.json (test posteriors)
+//                                            predictions.json (test posteriors),
+//                                            predictions.tsv, predictions-softmax.tsv (DCASE
+//                                            format: filename, scene_label, a probability per class)
+//   OUT/splits/<split>/<arch>-fusion.tsv     the Mel+Gammatone fusion's predictions (and -softmax)
 //   OUT/splits/<split>/result.json           the split's metrics (written last: marks it done)
 //   OUT/results.json, OUT/results.md         every finished split merged, mean ± std table
 // Splits are independent: run them in separate processes (--splits K) and merge.
@@ -57,7 +60,12 @@ ExperimentResults MergeExperiments(const std::vector<std::string>& dirs, const s
 /// softmax variants get ", softmax" inside the parentheses.
 std::string SystemName(const std::string& arch, const std::string& features, bool softmax);
 
-/// Table text as written to results.md (title, command-independent).
+/// Class-wise recording accuracy per system (mean over splits), a Markdown table; needs
+/// results.labels.
+std::string ClassAccuracyMarkdown(const ExperimentResults& results);
+
+/// Table text as written to results.md (title, command-independent; with class labels,
+/// the class-wise accuracy table too).
 std::string ResultsMarkdown(const ExperimentResults& results);
 
 }  // namespace ascnet

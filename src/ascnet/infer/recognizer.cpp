@@ -1,5 +1,6 @@
 #include "ascnet/infer/recognizer.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "ascnet/audio/decode.h"
@@ -77,15 +78,8 @@ void Recognizer::Accumulate(const DoubleMatrix& posteriors, RecordingScore* scor
 void Recognizer::Decide(RecordingScore* score) {
   const std::vector<double>& s = score->log_score;
   if (s.empty()) return;
-  size_t best = 0;
-  for (size_t c = 1; c < s.size(); ++c) {
-    if (s[c] > s[best]) best = c;
-  }
-  score->label = static_cast<int>(best);
-  score->probs.assign(s.size(), 0.0);
-  double z = 0;
-  for (size_t c = 0; c < s.size(); ++c) z += (score->probs[c] = std::exp(s[c] - s[best]));
-  for (double& p : score->probs) p /= z;
+  score->label = static_cast<int>(std::max_element(s.begin(), s.end()) - s.begin());
+  score->probs = FusedPosterior(s);
 }
 
 RecordingScore Recognizer::ClassifyFile(const std::string& path, bool keep_segments, int64_t batch) {

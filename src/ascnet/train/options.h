@@ -84,7 +84,7 @@ struct TrainOptions {
   /// "fast":    batch 100, 300 steps, peak 2e-3, 10 % linear warm-up, cosine decay to 1 %
   ///            (the earlier quick recipe, kept for comparison).
   /// "default": the recipe chosen by cross-validation (docs/results.md): "fast"'s schedule
-  ///            plus random crops, SpecAugment masks, level shifts, AdamW, EMA weights and
+  ///            with batch 50, plus random crops, SpecAugment masks, level shifts, AdamW, EMA weights and
   ///            test-time windows at hop T/2 with an end-aligned window.
   /// The Att-CRNN attention scale that goes with each: DefaultAttentionScale.
   /// ConfigError for other names.
