@@ -53,7 +53,7 @@ TEST(Experiment, RunsEverySplitWritesTablesResumesAndMerges) {
     std::ifstream tsv(dir / "all" / f);
     std::string line;
     ASSERT_TRUE(std::getline(tsv, line));
-    EXPECT_EQ(line, "filename\tscene_label\tlow\tmid\thigh");
+    EXPECT_EQ(line, "filename\tscene_label\thigh\tlow\tmid");  // the dataset's (sorted) class order
     int rows = 0;
     while (std::getline(tsv, line)) {
       ++rows;
@@ -63,17 +63,17 @@ TEST(Experiment, RunsEverySplitWritesTablesResumesAndMerges) {
       ASSERT_EQ(cols.size(), 5u) << line;
       std::vector<double> p = {std::stod(cols[2]), std::stod(cols[3]), std::stod(cols[4])};
       EXPECT_NEAR(p[0] + p[1] + p[2], 1.0, 1e-5);
-      const char* names[] = {"low", "mid", "high"};
+      const char* names[] = {"high", "low", "mid"};
       EXPECT_EQ(cols[1], names[std::max_element(p.begin(), p.end()) - p.begin()]) << line;
     }
     EXPECT_EQ(rows, 6);  // fold 2: 3 classes x 2 clips
   }
   // results.json names the classes and carries class-wise accuracy; results.md shows it.
   const auto rj = nlohmann::json::parse(ReadFile((dir / "all/results.json").string()));
-  EXPECT_EQ(rj["labels"], nlohmann::json({"low", "mid", "high"}));
+  EXPECT_EQ(rj["labels"], nlohmann::json({"high", "low", "mid"}));
   EXPECT_EQ(rj["splits"][0]["systems"][0]["recording"]["class_accuracy"].size(), 3u);
   EXPECT_NE(md.find("Class-wise recording accuracy"), std::string::npos) << md;
-  EXPECT_NE(md.find("| System | low | mid | high |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| System | high | low | mid |"), std::string::npos) << md;
 
   // The bundle carries its calibration, so it classifies with the SVM.
   EXPECT_TRUE(LoadBundle((dir / "all/splits/fold1/cnn-logmel/model.ascnet").string()).HasCalibration());
@@ -115,9 +115,11 @@ TEST(Experiment, CliHelpAndErrors) {
   CliResult r = RunCli("experiment --help");
   EXPECT_EQ(r.code, 0);
   EXPECT_NE(r.out.find("ascnet experiment --dataset csv:"), std::string::npos) << r.out;
-  r = RunCli("experiment --dataset csv:/nonexistent/meta.csv --out /tmp/ascnet-x-never");
+  const fs::path never = TempDir("experiment_cli") / "never";
+  r = RunCli("experiment --dataset csv:/nonexistent/meta.csv --out " + never.string());
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("/nonexistent/meta.csv"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(never)) << "a failed run left its folder behind";
   r = RunCli("experiment merge /nonexistent-dir");
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("/nonexistent-dir"), std::string::npos) << r.err;

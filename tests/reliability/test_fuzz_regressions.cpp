@@ -26,13 +26,21 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// The inputs to replay for a fuzz target: the crashes it found (tests/reliability/crashes/
+// <target>/, when it found any) and its corpus (fuzz/corpus/<target>/, the seeds plus what the
+// fuzzing runs kept). A target with neither is a test failure, never a silent pass.
 std::vector<fs::path> Inputs(const std::string& target) {
   std::vector<fs::path> v;
-  const fs::path dir = fs::path(ASCNET_FUZZ_CRASHES) / target;
-  if (!fs::is_directory(dir)) return v;
-  for (const auto& e : fs::directory_iterator(dir))
-    if (e.is_regular_file()) v.push_back(e.path());
+  for (const fs::path dir : {fs::path(ASCNET_FUZZ_CRASHES) / target, fs::path(ASCNET_FUZZ_CORPUS) / target}) {
+    if (!fs::is_directory(dir)) continue;
+    for (const auto& e : fs::directory_iterator(dir))
+      if (e.is_regular_file()) v.push_back(e.path());
+  }
   std::sort(v.begin(), v.end());
+  if (v.empty()) {
+    ADD_FAILURE() << "no inputs to replay for " << target << " (expected files in " << ASCNET_FUZZ_CRASHES << "/"
+                  << target << " or " << ASCNET_FUZZ_CORPUS << "/" << target << ")";
+  }
   return v;
 }
 

@@ -321,6 +321,8 @@ std::string ExperimentOptions::ToString() const {
 
 ExperimentResults RunExperiment(const ExperimentOptions& o) {
   o.Validate();
+  // The dataset first: a bad dataset leaves no experiment folder behind.
+  const Dataset ds = LoadDataset(o.dataset);
   std::error_code ec;
   fs::create_directories(o.out_dir, ec);
   if (ec) throw IoError(WithPath(o.out_dir, "cannot create the experiment folder (" + ec.message() + ")"));
@@ -346,7 +348,6 @@ ExperimentResults RunExperiment(const ExperimentOptions& o) {
   }
   if (o.progress) std::cerr << o.ToString() << std::endl;
 
-  const Dataset ds = LoadDataset(o.dataset);
   const std::vector<int> selected = SelectSplits(ds, o.splits);
   Say(o, ds.spec + ": " + std::to_string(ds.items.size()) + " items, " + std::to_string(ds.classes.size()) +
              " classes, " + std::to_string(selected.size()) + " split(s) selected");
