@@ -1,4 +1,5 @@
 // `ascnet features` and `ascnet filterbank`.
+#include <filesystem>
 #include <iostream>
 #include <vector>
 
@@ -41,6 +42,11 @@ int RunFeatures(const FeaturesArgs& a) {
   if (!a.output.empty() && a.inputs.size() > 1) {
     throw ConfigError("-o names one file but " + std::to_string(a.inputs.size()) +
                       " inputs were given (use --output-dir for several inputs)");
+  }
+  if (!a.output_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(a.output_dir, ec);
+    if (ec) throw IoError(WithPath(a.output_dir, "cannot create the output folder (" + ec.message() + ")"));
   }
   if (!a.quiet) std::cerr << cfg.ToString() << "\n";
   AudioOptions audio;
@@ -92,7 +98,7 @@ void RegisterFeatures(CLI::App& app) {
       ->capture_default_str();
   f->add_option("inputs", args->inputs, "Audio files (any format libsndfile reads)")->required();
   f->add_option("-o,--output", args->output, "Output .npy file (one input)");
-  f->add_option("--output-dir", args->output_dir, "Folder for INPUT-stem.npy files (several inputs)");
+  f->add_option("--output-dir", args->output_dir, "Folder for INPUT-stem.npy files (several inputs; created if missing)");
   f->add_option("--segment-hop", args->segment_hop, "Frames between segment starts (default: 80, no overlap)");
   f->add_option("--cover-end", args->cover_end,
                 "on: add a segment aligned to the end when the hop grid stops short of it (a model of the "
