@@ -130,11 +130,11 @@ TEST(Trainer, NormalisationComesFromTrainingSegmentsOnly) {
   ExpectSameTensors(*ra.bundle.net, *rb.bundle.net);
 }
 
-// Every recipe option of the default preset on: AdamW, EMA, label smoothing, random crops,
-// masks and level shifts (tiny sizes).
+// Every recipe option on (the "augment" preset's, plus label smoothing): AdamW, EMA, random
+// crops, masks and level shifts (tiny sizes).
 TrainOptions TinyRecipeOptions(const std::string& out_dir = "") {
   TrainOptions o = TinyOptions(out_dir);
-  const TrainOptions d = TrainOptions::Preset("default");
+  const TrainOptions d = TrainOptions::Preset("augment");
   o.optimizer = d.optimizer;
   o.weight_decay = d.weight_decay;
   o.ema_decay = 0.9;

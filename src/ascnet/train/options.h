@@ -81,11 +81,13 @@ struct TrainOptions {
                                  ///< the effective configuration is printed either way.
 
   /// "paper":   Adam 1e-4 constant, batch 100, 500 epochs, the non-overlapping grid.
-  /// "fast":    batch 100, 300 steps, peak 2e-3, 10 % linear warm-up, cosine decay to 1 %
-  ///            (the earlier quick recipe, kept for comparison).
-  /// "default": the recipe chosen by cross-validation (docs/results.md): "fast"'s schedule
-  ///            with batch 50, plus random crops, SpecAugment masks, level shifts, AdamW, EMA weights and
-  ///            test-time windows at hop T/2 with an end-aligned window.
+  /// "default": the recipe chosen by cross-validation on the ambience corpus (docs/results.md,
+  ///            "The default recipe"): 300 steps of 50, peak lr 2e-3, 10 % linear warm-up,
+  ///            cosine decay to 1 %, Adam, the paper's grid, no augmentation beyond BC mixing.
+  /// "augment": "default" plus every recipe option: random crops, SpecAugment masks, level
+  ///            shifts, AdamW, EMA weights, test-time windows at hop T/2 with an end window
+  ///            (measured below "default" at this budget; for experiments).
+  /// "fast":    the earlier quick recipe: "default" with batch 100.
   /// The Att-CRNN attention scale that goes with each: DefaultAttentionScale.
   /// ConfigError for other names.
   static TrainOptions Preset(const std::string& name);
