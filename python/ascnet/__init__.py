@@ -303,7 +303,7 @@ def experiment(dataset: str, out: PathLike, *, arch: Union[str, Sequence[str]] =
     spec = {"dataset": dataset, "out": os.fspath(out), "archs": names(arch), "features": names(features),
             "splits": str(splits), "cache": "" if cache is None else os.fspath(cache),
             "attention_scale": attention_scale or "", "svm_c": float(svm_c), "progress": bool(progress)}
-    return _native.run_experiment(spec, o, progress if callable(progress) else None)
+    return _native.run_experiment(spec, o, _sink(progress))
 
 
 def merge_experiments(dirs: Sequence[PathLike], out: Optional[PathLike] = None) -> Dict[str, Any]:
