@@ -31,10 +31,11 @@ print("installed package works")
 """
 
 
-@pytest.mark.skipif(not os.environ.get("ASCNET_TEST_INSTALL"),
-                    reason="builds the package in a fresh clone (minutes); scripts/test sets ASCNET_TEST_INSTALL=1")
+@pytest.mark.skipif(not (ROOT / ".git").exists(), reason="not a git checkout")
 def test_fresh_clone_installs_with_the_documented_command(tmp_path):
-    """git clone of the committed tree, scripts/install-python DIR, then import from DIR only."""
+    """git clone of the committed tree, scripts/install-python DIR, then import from DIR only.
+    Builds only the libraries and the module (about 30 s on 2 cores when ccache holds the
+    main build's objects, as in scripts/test; minutes without)."""
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", "--no-hardlinks", str(ROOT), str(clone)], check=True, timeout=300)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ASCNET_BUILD_DIR", "ASCNET_CLI")}
