@@ -62,7 +62,7 @@ void RegisterTrain(CLI::App& app) {
       ->excludes(split_opt);
   c->add_option("--arch", a->arch, "Network")->check(CLI::IsMember({"attcrnn", "cnn"}))->capture_default_str();
   c->add_option("--features", a->features, "Feature preset")->check(CLI::IsMember({"logmel", "loggam"}))->capture_default_str();
-  a->flags.Add(c, "default");
+  a->flags.Add(c, TrainSplitOptions().train.preset);
   c->add_option("--cache", a->cache, "Feature cache folder")->capture_default_str();
   c->add_option("--out", a->out, "Output folder")->required();
   c->add_flag("--resume", a->resume, "Continue the run in --out from its checkpoint (same options)");

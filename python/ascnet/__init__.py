@@ -212,15 +212,21 @@ class TrainResult:
 _RESERVED = {"out_dir", "resume", "progress", "preset"}
 
 
-def train_options(preset: str = "paper", epochs: Optional[int] = None, steps: Optional[int] = None,
+def train_options(preset: Optional[str] = None, epochs: Optional[int] = None, steps: Optional[int] = None,
                   lr: Optional[float] = None, batch_size: Optional[int] = None, seed: Optional[int] = None,
                   threads: Optional[int] = None, device: Optional[str] = None, **options: Any) -> Dict[str, Any]:
-    """The library's TrainOptions for ``preset`` ("paper" or "fast") with overrides applied as
-    ``ascnet train`` applies its flags (``epochs`` replaces the preset's step count unless
-    ``steps`` is given), as a dict. ``**options`` sets any other TrainOptions field by name
-    (e.g. ``weight_decay=1e-4``, ``schedule="cosine"``, ``between_class=False``); an unknown
-    name is a TypeError listing the fields."""
-    o = _native.train_options_preset(preset)
+    """The library's TrainOptions as a dict: ``preset`` ("paper", "fast"...; None: the default
+    recipe of ``ascnet train``) with overrides applied as ``ascnet train`` applies its flags
+    (``epochs`` replaces the preset's step count unless ``steps`` is given). ``**options`` sets
+    any other TrainOptions field by name (e.g. ``weight_decay=1e-4``, ``schedule="cosine"``,
+    ``between_class=False``); an unknown name is a TypeError listing the fields."""
+    base = _native.train_options_default("train") if preset is None else _native.train_options_preset(preset)
+    return _apply_train_options(base, epochs, steps, lr, batch_size, seed, threads, device, options)
+
+
+def _apply_train_options(o: Dict[str, Any], epochs: Optional[int], steps: Optional[int], lr: Optional[float],
+                         batch_size: Optional[int], seed: Optional[int], threads: Optional[int],
+                         device: Optional[str], options: Mapping[str, Any]) -> Dict[str, Any]:
     if epochs is not None:
         o["epochs"] = int(epochs)
         if steps is None:
@@ -249,7 +255,7 @@ def _sink(progress: Progress) -> Optional[Callable[[str], None]]:
 
 def train(dataset: str, *, out: Optional[PathLike] = None, split: Union[str, int] = "1",
           test_fold: Optional[int] = None, arch: str = "attcrnn", features: str = "logmel",
-          cache: PathLike = "ascnet-cache", resume: bool = False, preset: str = "paper",
+          cache: PathLike = "ascnet-cache", resume: bool = False, preset: Optional[str] = None,
           epochs: Optional[int] = None, steps: Optional[int] = None, lr: Optional[float] = None,
           batch_size: Optional[int] = None, attention_scale: Optional[str] = None, seed: int = 1,
           threads: int = 0, device: str = "cpu", progress: Progress = True,
@@ -260,8 +266,9 @@ def train(dataset: str, *, out: Optional[PathLike] = None, split: Union[str, int
 
     ``dataset`` is a spec KIND:PATH (e.g. "csv:data/meta.csv"). With ``out``, the run writes
     OUT/model.ascnet, log.csv, log.json and checkpoint.bin (``resume=True`` continues it);
-    without, nothing is written and the model is only returned. ``**options`` sets further
-    TrainOptions fields by name (see ``train_options``).
+    without, nothing is written and the model is only returned. ``preset`` None is
+    ``ascnet train``'s default recipe. ``**options`` sets further TrainOptions fields by name
+    (see ``train_options``).
 
     ``progress``: True (stderr), False (silent) or a callable receiving each progress line.
     ``on_epoch``: called after every epoch with its log row (dict); return False to stop the
@@ -282,14 +289,15 @@ def train(dataset: str, *, out: Optional[PathLike] = None, split: Union[str, int
 
 def experiment(dataset: str, out: PathLike, *, arch: Union[str, Sequence[str]] = ("attcrnn", "cnn"),
                features: Union[str, Sequence[str]] = ("logmel", "loggam"), splits: str = "all",
-               cache: Optional[PathLike] = None, svm_c: float = 0.1, preset: str = "fast",
+               cache: Optional[PathLike] = None, svm_c: float = 0.1, preset: Optional[str] = None,
                epochs: Optional[int] = None, steps: Optional[int] = None, lr: Optional[float] = None,
                batch_size: Optional[int] = None, attention_scale: Optional[str] = None, seed: int = 1,
                threads: int = 0, device: str = "cpu", progress: Progress = True,
                **options: Any) -> Dict[str, Any]:
     """The paper's protocol on every selected split, as ``ascnet experiment`` (same keyword
     names as its flags; ``arch``/``features`` take a list or a comma-separated string,
-    ``threads=0`` means all cores). Writes OUT/ (resumable; finished splits are reused) and
+    ``threads=0`` means all cores; ``preset`` None is ``ascnet experiment``'s default recipe).
+    Writes OUT/ (resumable; finished splits are reused) and
     returns OUT/results.json's content as a dict, plus "markdown": the results table.
 
     ``progress``: True (stderr), False (silent, as ``--quiet``) or a callable receiving each
@@ -298,8 +306,9 @@ def experiment(dataset: str, out: PathLike, *, arch: Union[str, Sequence[str]] =
     def names(v: Union[str, Sequence[str]]) -> List[str]:
         return [s for s in v.split(",") if s] if isinstance(v, str) else list(v)
 
-    o = train_options(preset, epochs=epochs, steps=steps, lr=lr, batch_size=batch_size, seed=seed,
-                      threads=threads, device=device, **options)
+    base = (_native.train_options_default("experiment") if preset is None
+            else _native.train_options_preset(preset))
+    o = _apply_train_options(base, epochs, steps, lr, batch_size, seed, threads, device, options)
     spec = {"dataset": dataset, "out": os.fspath(out), "archs": names(arch), "features": names(features),
             "splits": str(splits), "cache": "" if cache is None else os.fspath(cache),
             "attention_scale": attention_scale or "", "svm_c": float(svm_c), "progress": bool(progress)}

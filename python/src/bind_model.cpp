@@ -280,6 +280,11 @@ void BindModel(py::module_& m) {
 
   m.def("train_options_preset", [](const std::string& name) { return JsonToPy(nlohmann::json(TrainOptions::Preset(name))); });
   m.def("default_attention_scale", &TrainOptions::DefaultAttentionScale);
+  // The library's default recipes: `ascnet train`'s and `ascnet experiment`'s.
+  m.def("train_options_default", [](const std::string& command) {
+    if (command == "experiment") return JsonToPy(nlohmann::json(ExperimentOptions().train));
+    return JsonToPy(nlohmann::json(TrainSplitOptions().train));
+  });
 
   m.def(
       "train_split",

@@ -41,6 +41,8 @@ def test_train_without_files_stop_and_options(tones, tmp_path):
     r.model.save(tmp_path / "saved.ascnet")
     assert ascnet.Model.load(tmp_path / "saved.ascnet").labels == r.model.labels
 
+    default = ascnet.train_options()
+    assert default == ascnet.train_options(default["preset"])  # ascnet train's default recipe
     o = ascnet.train_options("fast", epochs=2, weight_decay=1e-4)
     assert o["epochs"] == 2 and o["steps"] == 0 and o["weight_decay"] == 1e-4 and o["preset"] == "fast"
     with pytest.raises(TypeError, match="weight_decay"):

@@ -20,7 +20,9 @@ struct TrainSplitOptions {
   std::string features = "logmel";     ///< feature preset
   std::string attention_scale;         ///< "" = TrainOptions::DefaultAttentionScale(train.preset)
   std::string cache = "ascnet-cache";  ///< feature cache folder
-  TrainOptions train;                  ///< schedule, seed, device, out_dir, resume, progress...
+  /// Schedule, seed, device, out_dir, resume, progress...; the default recipe of `ascnet
+  /// train` (and of the Python package's train()).
+  TrainOptions train = TrainOptions::Preset("default");
 };
 
 struct TrainSplitResult {
