@@ -35,6 +35,7 @@ class FilterbankOptions:
 class SegmentOptions:
     frames: int
     hop: int
+    cover_end: bool
 
 class FeatureConfig:
     name: str

@@ -206,7 +206,9 @@ void BindFeatureConfig(py::module_& m) {
   Repr(fb);
   py::class_<SegmentOptions> seg(m, "SegmentOptions", "Cutting the image into segments (FeatureConfig.segment).");
   seg.def_readwrite("frames", &SegmentOptions::frames, "T: frames per segment.")
-      .def_readwrite("hop", &SegmentOptions::hop, "frames between segment starts (== frames: no overlap).");
+      .def_readwrite("hop", &SegmentOptions::hop, "frames between grid window starts (== frames: no overlap).")
+      .def_readwrite("cover_end", &SegmentOptions::cover_end,
+                     "add a window aligned to the end when the grid leaves trailing frames uncovered.");
   Repr(seg);
 
   py::class_<FeatureConfig> fc(m, "FeatureConfig", R"doc(Everything that defines a feature image.

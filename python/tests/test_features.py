@@ -27,9 +27,10 @@ def test_features_are_the_cli_bytes(cli, tones, tmp_path, preset):
 def test_stereo_44k_file_and_segment_hop_match_the_cli(cli, tmp_path):
     f = write_wav(tmp_path / "stereo.wav", 800.0, 5.0, rate=44100, channels=2)
     out = tmp_path / "cli.npy"
-    cli.run("features", "--features", "logmel", "--segment-hop", "40", "-q", f, "-o", out)
+    cli.run("features", "--features", "logmel", "--segment-hop", "40", "--cover-end", "on", "-q", f, "-o", out)
     cfg = ascnet.FeatureConfig.preset("logmel")
     cfg.segment.hop = 40
+    cfg.segment.cover_end = True
     got = ascnet.features(f, cfg)
     assert got.tobytes() == np.load(out).tobytes()
     assert got.shape[0] > 2  # overlapping segments
