@@ -60,26 +60,13 @@ std::string FormatResult(const ClassifyArgs& a, const std::vector<std::string>& 
     }
     return os.str();
   }
-  nlohmann::json j;
-  j["file"] = file;
   if (!r) {
+    nlohmann::json j;
+    j["file"] = file;
     j["error"] = error;
     return j.dump() + "\n";
   }
-  auto probs = [&](const std::vector<double>& p) {
-    nlohmann::json o = nlohmann::json::object();
-    for (size_t c = 0; c < labels.size(); ++c) o[labels[c]] = p[c];
-    return o;
-  };
-  j["label"] = labels[static_cast<size_t>(r->label)];
-  j["probabilities"] = probs(r->probs);
-  j["num_segments"] = r->num_segments;
-  j["duration_s"] = r->seconds;
-  if (a.segments) {
-    j["segments"] = nlohmann::json::array();
-    for (const SegmentScore& s : r->segments) j["segments"].push_back({{"start_s", s.start_seconds}, {"probabilities", probs(s.probs)}});
-  }
-  return j.dump() + "\n";
+  return RecordingJson(*r, labels, a.segments).dump() + "\n";
 }
 
 int RunClassify(const ClassifyArgs& a) {

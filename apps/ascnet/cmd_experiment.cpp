@@ -86,7 +86,7 @@ void RegisterExperiment(CLI::App& app) {
   e->add_option("--cache", a->cache, "Feature cache folder (default: OUT/cache; share it between experiments)");
   e->add_option("--svm-c", a->svm_c, "Linear SVM regularisation C")->capture_default_str();
   e->add_flag("-q,--quiet", a->quiet, "No progress output");
-  a->train.Add(e, "default");
+  a->train.Add(e, ExperimentOptions().train.preset);
 
   a->merge = e->add_subcommand("merge", "Combine finished splits of experiment folders into one results table");
   a->merge->footer("Example:\n  ascnet experiment merge runs/litis-split1 runs/litis-split2 -o runs/litis");

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
+#include <cmath>
 #include <numeric>
 
 #include "ascnet/audio/decode.h"
@@ -37,6 +38,48 @@ TEST(Recognizer, StreamingFileClassificationEqualsWholeFilePipeline) {
     }
     EXPECT_EQ(r.label, FuseLogPosteriors(p));
   }
+}
+
+TEST(Recognizer, SamplesInMemoryEmbeddingsAndTheResultJson) {
+  const auto dir = TempDir("recognizer_samples");
+  const std::string wav = (dir / "tone.wav").string();
+  WriteToneWav(wav, 6.5);
+  Recognizer rec(SmallBundle("cnn", /*calibrated=*/true));
+  const RecordingScore file = rec.ClassifyFile(wav, true);
+  const std::vector<float> x = LoadAudio(wav);
+  const RecordingScore mem = rec.ClassifySamples(x.data(), static_cast<int64_t>(x.size()), 22050, true, 64, "mem");
+  EXPECT_EQ(mem.file, "mem");
+  EXPECT_EQ(mem.label, file.label);
+  ASSERT_EQ(mem.segments.size(), file.segments.size());
+  for (size_t c = 0; c < file.probs.size(); ++c) EXPECT_NEAR(mem.probs[c], file.probs[c], 1e-9);
+  // At another rate the signal is resampled first: same segments, close posteriors.
+  const std::vector<float> x16 = LoadAudio(wav, AudioOptions{16000});
+  const RecordingScore r16 = rec.ClassifySamples(x16.data(), static_cast<int64_t>(x16.size()), 16000, true);
+  EXPECT_EQ(r16.num_segments, file.num_segments);
+  EXPECT_NEAR(r16.seconds, file.seconds, 1e-3);
+  EXPECT_THROW(rec.ClassifySamples(x.data(), 0, 22050), AudioError);
+  EXPECT_THROW(rec.ClassifySamples(x.data(), 100, 0), ConfigError);
+  std::vector<float> bad = x;
+  bad[500] = std::nanf("");
+  EXPECT_THROW(rec.ClassifySamples(bad.data(), static_cast<int64_t>(bad.size()), 22050), AudioError);
+
+  // Embed: the pooled features, whose SVM scores are Posteriors().
+  const SegmentImages img = FeatureExtractor::Compute(rec.features(), x);
+  const FloatMatrix e = rec.Embed(img.data.data(), img.num_segments);
+  EXPECT_EQ(e.rows, img.num_segments);
+  EXPECT_EQ(e.cols, rec.bundle().arch.PooledSize());
+  const DoubleMatrix p = rec.Posteriors(img.data.data(), img.num_segments);
+  const DoubleMatrix q = rec.bundle().calibration.get<Calibrator>().Predict(e);
+  ASSERT_EQ(p.data.size(), q.data.size());
+  for (size_t i = 0; i < p.data.size(); ++i) EXPECT_DOUBLE_EQ(p.data[i], q.data[i]);
+
+  const nlohmann::json j = RecordingJson(file, rec.labels(), true);
+  EXPECT_EQ(j["file"], wav);
+  EXPECT_EQ(j["label"], rec.labels()[static_cast<size_t>(file.label)]);
+  EXPECT_EQ(j["num_segments"], file.num_segments);
+  EXPECT_DOUBLE_EQ(j["probabilities"]["mid"].get<double>(), file.probs[1]);
+  EXPECT_EQ(j["segments"].size(), file.segments.size());
+  EXPECT_FALSE(RecordingJson(file, rec.labels(), false).contains("segments"));
 }
 
 TEST(Recognizer, SvmScorerNeedsACalibratedBundle) {

@@ -31,9 +31,16 @@ std::string FeatDisplay(const std::string& f) {
   return f == "logmel" ? "logMel" : f == "loggam" ? "logGam" : f;
 }
 
-void Say(const ExperimentOptions& o, const std::string& line) {
-  if (o.progress) std::cerr << "[experiment] " << line << std::endl;
+void Print(const ExperimentOptions& o, const std::string& text) {
+  if (!o.progress) return;
+  if (o.print) {
+    o.print(text);
+  } else {
+    std::cerr << text << std::endl;
+  }
 }
+
+void Say(const ExperimentOptions& o, const std::string& line) { Print(o, "[experiment] " + line); }
 
 // Test-split outputs of one (arch, features) system on one split.
 struct RunOutputs {
@@ -137,7 +144,9 @@ RunOutputs RunSystem(const ExperimentOptions& o, const Dataset& ds, const Split&
     t.progress = o.progress;
     if (t.threads == 0) t.threads = o.threads;
     Say(o, split.name + " " + arch_name + "-" + feat + ": " + (t.resume ? "resuming training" : "training"));
-    bundle = TrainModel(cache, ds, split, arch, t).bundle;
+    TrainHooks hooks;
+    hooks.print = o.print;
+    bundle = TrainModel(cache, ds, split, arch, t, hooks).bundle;
   }
   if (!bundle.HasCalibration()) {
     // Calibration: pooled features of the original (unmixed) training segments.
@@ -346,7 +355,7 @@ ExperimentResults RunExperiment(const ExperimentOptions& o) {
   } else {
     WriteFileAtomically(settings_path, [&](std::ostream& os) { os << settings.dump(2) << "\n"; });
   }
-  if (o.progress) std::cerr << o.ToString() << std::endl;
+  Print(o, o.ToString());
 
   const std::vector<int> selected = SelectSplits(ds, o.splits);
   Say(o, ds.spec + ": " + std::to_string(ds.items.size()) + " items, " + std::to_string(ds.classes.size()) +

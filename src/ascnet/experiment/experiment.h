@@ -15,6 +15,7 @@
 // Splits are independent: run them in separate processes (--splits K) and merge.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -38,6 +39,9 @@ struct ExperimentOptions {
   CalibrationOptions calibration;                      ///< C = 0.1, 5-fold Platt
   int threads = 2;                                     ///< feature extraction and LibTorch threads
   bool progress = true;
+  /// Sink for the progress lines (the effective settings, "[experiment] ..." steps, training
+  /// progress) when `progress` is set; default: stderr. Feature-cache progress bars stay on stderr.
+  std::function<void(const std::string&)> print;
   /// Architecture used for an entry of `archs` instead of ArchConfig::Preset (classes and
   /// the attention scale are still set by the experiment); for small test networks.
   std::map<std::string, ArchConfig> arch_configs;

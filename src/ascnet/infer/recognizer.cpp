@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "ascnet/audio/decode.h"
+#include "ascnet/audio/resample.h"
 #include "ascnet/calibration/fusion.h"
 #include "ascnet/core/error.h"
 #include "ascnet/features/extractor.h"
@@ -43,28 +44,36 @@ Recognizer Recognizer::Load(const std::string& path, torch::Device device, Score
 }
 
 DoubleMatrix Recognizer::Posteriors(const float* segments, int64_t count) {
+  if (kind_ == ScoreKind::kSoftmax) {
+    const ArchConfig& a = classifier_.arch();
+    const torch::Tensor x =
+        torch::from_blob(const_cast<float*>(segments), {count, a.channels, a.bands, a.frames}, torch::kFloat);
+    torch::Tensor probs;
+    {
+      std::lock_guard<std::mutex> lock(net_mu_);
+      const NetOutput out = classifier_.Forward(x);
+      torch::InferenceMode guard;
+      probs = torch::softmax(out.logits, 1).to(torch::kCPU, torch::kDouble).contiguous();
+    }
+    const double* p = probs.data_ptr<double>();
+    return DoubleMatrix(probs.size(0), probs.size(1), std::vector<double>(p, p + probs.numel()));
+  }
+  return calibrator_->Predict(Embed(segments, count));
+}
+
+FloatMatrix Recognizer::Embed(const float* segments, int64_t count) {
   const ArchConfig& a = classifier_.arch();
   const torch::Tensor x =
       torch::from_blob(const_cast<float*>(segments), {count, a.channels, a.bands, a.frames}, torch::kFloat);
-  torch::Tensor probs;
   torch::Tensor pooled;
   {
     std::lock_guard<std::mutex> lock(net_mu_);
     const NetOutput out = classifier_.Forward(x);
     torch::InferenceMode guard;
-    if (kind_ == ScoreKind::kSoftmax) {
-      probs = torch::softmax(out.logits, 1).to(torch::kCPU, torch::kDouble).contiguous();
-    } else {
-      pooled = out.pooled.to(torch::kCPU, torch::kFloat).contiguous();
-    }
-  }
-  if (kind_ == ScoreKind::kSoftmax) {
-    const double* p = probs.data_ptr<double>();
-    return DoubleMatrix(probs.size(0), probs.size(1), std::vector<double>(p, p + probs.numel()));
+    pooled = out.pooled.to(torch::kCPU, torch::kFloat).contiguous();
   }
   const float* f = pooled.data_ptr<float>();
-  const FloatMatrix features(pooled.size(0), pooled.size(1), std::vector<float>(f, f + pooled.numel()));
-  return calibrator_->Predict(features);
+  return FloatMatrix(pooled.size(0), pooled.size(1), std::vector<float>(f, f + pooled.numel()));
 }
 
 void Recognizer::Accumulate(const DoubleMatrix& posteriors, RecordingScore* score) {
@@ -82,14 +91,12 @@ void Recognizer::Decide(RecordingScore* score) {
   score->probs = FusedPosterior(s);
 }
 
-RecordingScore Recognizer::ClassifyFile(const std::string& path, bool keep_segments, int64_t batch) {
+RecordingScore Recognizer::Score(const std::function<bool(std::vector<float>*)>& next_block, const std::string& name,
+                                 bool keep_segments, int64_t batch) {
   const FeatureConfig& cfg = features();
-  AudioOptions audio;
-  audio.target_rate = cfg.frame.sample_rate;
-  AudioReader reader(path, audio);
   FeatureExtractor extractor(cfg);
   RecordingScore score;
-  score.file = path;
+  score.file = name;
   SegmentImages pending;
   int64_t samples = 0;
   auto flush = [&](bool all) {
@@ -105,7 +112,7 @@ RecordingScore Recognizer::ClassifyFile(const std::string& path, bool keep_segme
   };
   std::vector<float> block;
   try {
-    while (reader.Read(&block)) {
+    while (next_block(&block)) {
       samples += static_cast<int64_t>(block.size());
       extractor.AcceptWaveform(block.data(), static_cast<int64_t>(block.size()));
       extractor.PopSegments(&pending);
@@ -114,14 +121,73 @@ RecordingScore Recognizer::ClassifyFile(const std::string& path, bool keep_segme
     extractor.InputFinished();
   } catch (const AudioError& e) {
     const std::string what = e.what();
-    if (what.rfind(path, 0) == 0) throw;
-    throw AudioError(WithPath(path, what));
+    if (name.empty() || what.rfind(name, 0) == 0) throw;
+    throw AudioError(WithPath(name, what));
   }
   extractor.PopSegments(&pending);
   flush(true);
   score.seconds = static_cast<double>(samples) / cfg.frame.sample_rate;
   Decide(&score);
   return score;
+}
+
+RecordingScore Recognizer::ClassifyFile(const std::string& path, bool keep_segments, int64_t batch) {
+  AudioOptions audio;
+  audio.target_rate = features().frame.sample_rate;
+  AudioReader reader(path, audio);
+  return Score([&](std::vector<float>* block) { return reader.Read(block); }, path, keep_segments, batch);
+}
+
+RecordingScore Recognizer::ClassifySamples(const float* samples, int64_t n, int sample_rate, bool keep_segments,
+                                           int64_t batch, const std::string& name) {
+  if (sample_rate <= 0) throw ConfigError("sample rate = " + std::to_string(sample_rate) + " Hz (expected > 0)");
+  if (n <= 0) throw AudioError(WithPath(name, "empty signal (0 samples)"));
+  const int rate = features().frame.sample_rate;
+  constexpr int64_t kBlock = 65536;
+  int64_t pos = 0;
+  std::optional<Resampler> resampler;
+  if (sample_rate != rate) resampler.emplace(sample_rate, rate);
+  bool flushed = false;
+  return Score(
+      [&](std::vector<float>* block) {
+        block->clear();
+        while (block->empty()) {
+          if (pos >= n) {
+            if (!resampler || flushed) return false;
+            resampler->Flush(block);
+            flushed = true;
+            return !block->empty();
+          }
+          const int64_t m = std::min(kBlock, n - pos);
+          if (resampler) {
+            resampler->Process(samples + pos, static_cast<size_t>(m), block);
+          } else {
+            block->assign(samples + pos, samples + pos + m);
+          }
+          pos += m;
+        }
+        return true;
+      },
+      name, keep_segments, batch);
+}
+
+nlohmann::json RecordingJson(const RecordingScore& r, const std::vector<std::string>& labels, bool segments) {
+  auto probs = [&](const std::vector<double>& p) {
+    nlohmann::json o = nlohmann::json::object();
+    for (size_t c = 0; c < labels.size() && c < p.size(); ++c) o[labels[c]] = p[c];
+    return o;
+  };
+  nlohmann::json j;
+  j["file"] = r.file;
+  j["label"] = r.label >= 0 && static_cast<size_t>(r.label) < labels.size() ? labels[static_cast<size_t>(r.label)] : "";
+  j["probabilities"] = probs(r.probs);
+  j["num_segments"] = r.num_segments;
+  j["duration_s"] = r.seconds;
+  if (segments) {
+    j["segments"] = nlohmann::json::array();
+    for (const SegmentScore& s : r.segments) j["segments"].push_back({{"start_s", s.start_seconds}, {"probabilities", probs(s.probs)}});
+  }
+  return j;
 }
 
 }  // namespace ascnet

@@ -4,10 +4,13 @@
 // posteriors: argmax_c sum_n log max(p(c|n), 1e-7).
 #pragma once
 
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "ascnet/calibration/calibrator.h"
 #include "ascnet/model/classifier.h"
@@ -46,11 +49,19 @@ class Recognizer {
 
   /// Posteriors [count x classes] of `count` segments laid out [count, C, M, T]. Thread-safe.
   DoubleMatrix Posteriors(const float* segments, int64_t count);
+  /// The network's pooled features [count x arch.PooledSize()] of `count` segments laid out
+  /// [count, C, M, T]: what the calibrated SVM scores (the embedding). Thread-safe.
+  FloatMatrix Embed(const float* segments, int64_t count);
 
   /// Decodes `path` block by block (bounded memory, any length), extracts segments as they
   /// complete and scores them in batches of `batch`. Thread-safe (feature extraction runs in
   /// the caller's thread, the network under a lock). Throws IoError/AudioError naming the file.
   RecordingScore ClassifyFile(const std::string& path, bool keep_segments = false, int64_t batch = 64);
+  /// The same for a mono signal already in memory, `n` samples at `sample_rate` Hz
+  /// (resampled to the features' rate when it differs). `name` becomes RecordingScore::file.
+  /// AudioError for an empty or non-finite signal, ConfigError for a rate <= 0. Thread-safe.
+  RecordingScore ClassifySamples(const float* samples, int64_t n, int sample_rate, bool keep_segments = false,
+                                 int64_t batch = 64, const std::string& name = "");
 
   /// Adds segment posteriors to a running fused score (used by ClassifyFile and streaming).
   static void Accumulate(const DoubleMatrix& posteriors, RecordingScore* score);
@@ -58,10 +69,20 @@ class Recognizer {
   static void Decide(RecordingScore* score);
 
  private:
+  // Feature extraction and scoring of the blocks `next_block` yields (mono, features' rate).
+  RecordingScore Score(const std::function<bool(std::vector<float>*)>& next_block, const std::string& name,
+                       bool keep_segments, int64_t batch);
+
   Classifier classifier_;
   std::optional<Calibrator> calibrator_;
   ScoreKind kind_;
   std::mutex net_mu_;
 };
+
+/// One recording's result as `ascnet classify` prints it (one JSON line; the Python
+/// package returns the same object): {"file", "label", "probabilities": {label: p},
+/// "num_segments", "duration_s"} and, with `segments`, "segments": [{"start_s",
+/// "probabilities"}].
+nlohmann::json RecordingJson(const RecordingScore& score, const std::vector<std::string>& labels, bool segments);
 
 }  // namespace ascnet
