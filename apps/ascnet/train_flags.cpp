@@ -7,23 +7,32 @@
 namespace ascnet::cli {
 namespace {
 
-// A flag that overrides one TrainOptions field when it is given (the preset's value otherwise).
+// A flag that overrides one TrainOptions field (reached through `field`) when it is given;
+// the preset's value otherwise.
 template <typename T>
-void AddOverride(CLI::App* app, TrainFlags* flags, const std::string& name, const std::string& help,
-                 T TrainOptions::*field) {
+using Field = std::function<T&(TrainOptions&)>;
+
+template <typename T>
+void AddOverride(CLI::App* app, TrainFlags* flags, const std::string& name, const std::string& help, Field<T> field) {
   auto value = std::make_shared<T>();
   CLI::Option* opt = app->add_option(name, *value, help + " (default: the preset's)");
   flags->overrides.push_back([value, opt, field](TrainOptions& o) {
-    if (opt->count()) o.*field = *value;
+    if (opt->count()) field(o) = *value;
   });
 }
+template <typename T>
+void AddOverride(CLI::App* app, TrainFlags* flags, const std::string& name, const std::string& help,
+                 T TrainOptions::*member) {
+  AddOverride<T>(app, flags, name, help, [member](TrainOptions& o) -> T& { return o.*member; });
+}
 
-void AddBoolOverride(CLI::App* app, TrainFlags* flags, const std::string& name, const std::string& help,
-                     bool TrainOptions::*field) {
+// The same for an on/off flag.
+void AddOnOffOverride(CLI::App* app, TrainFlags* flags, const std::string& name, const std::string& help,
+                      Field<bool> field) {
   auto value = std::make_shared<std::string>();
   CLI::Option* opt = app->add_option(name, *value, help + " (default: the preset's)")->check(CLI::IsMember({"on", "off"}));
   flags->overrides.push_back([value, opt, field](TrainOptions& o) {
-    if (opt->count()) o.*field = *value == "on";
+    if (opt->count()) field(o) = *value == "on";
   });
 }
 
@@ -61,22 +70,15 @@ void TrainFlags::Add(CLI::App* app, const std::string& default_preset) {
   AddOverride(app, this, "--ema-decay", "Decay of the weight average that is evaluated and saved (0 = off)",
               &TrainOptions::ema_decay);
   AddOverride(app, this, "--label-smoothing", "Label smoothing e in [0, 1)", &TrainOptions::label_smoothing);
-  auto hop = std::make_shared<int>();
-  CLI::Option* o_hop = app->add_option("--window-hop", *hop,
-                                       "Frames between the starts of the fixed windows that the cache, test "
-                                       "evaluation, classify and stream use (80 = the paper's grid; default: the preset's)");
-  overrides.push_back([hop, o_hop](TrainOptions& o) {
-    if (o_hop->count()) o.windows.hop = *hop;
-  });
-  auto cover = std::make_shared<std::string>();
-  CLI::Option* o_cover = app->add_option("--cover-end", *cover,
-                                         "on: add a window aligned to the end of each recording when the windows "
-                                         "stop short of it (default: the preset's)")
-                             ->check(CLI::IsMember({"on", "off"}));
-  overrides.push_back([cover, o_cover](TrainOptions& o) {
-    if (o_cover->count()) o.windows.cover_end = *cover == "on";
-  });
-  AddBoolOverride(app, this, "--random-crop", "on: training windows at random frame offsets", &TrainOptions::random_crop);
+  AddOverride<int>(app, this, "--window-hop",
+                   "Frames between the starts of the fixed windows that the cache, test evaluation, classify and "
+                   "stream use (80 = the paper's grid)",
+                   [](TrainOptions& o) -> int& { return o.windows.hop; });
+  AddOnOffOverride(app, this, "--cover-end",
+                   "on: add a window aligned to the end of each recording when the windows stop short of it",
+                   [](TrainOptions& o) -> bool& { return o.windows.cover_end; });
+  AddOnOffOverride(app, this, "--random-crop", "on: training windows at random frame offsets",
+                   [](TrainOptions& o) -> bool& { return o.random_crop; });
   AddOverride(app, this, "--time-masks", "SpecAugment time masks per training image", &TrainOptions::time_masks);
   AddOverride(app, this, "--time-mask-frames", "Widest time mask (frames)", &TrainOptions::time_mask_frames);
   AddOverride(app, this, "--freq-masks", "SpecAugment frequency masks per training image", &TrainOptions::freq_masks);

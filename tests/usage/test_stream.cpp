@@ -5,11 +5,11 @@
 #include <fstream>
 
 #include <nlohmann/json.hpp>
-#include <sndfile.h>
 #include <torch/script.h>
 
 #include "ascnet/infer/recognizer.h"
 #include "cli/cli_runner.h"
+#include "common/pcm_wav.h"
 #include "infer/infer_fixtures.h"
 
 using namespace ascnet;
@@ -107,22 +107,17 @@ TEST(StreamCli, TestTimeWindowsAgreeWithClassifyAndExport) {
   b.features.segment.cover_end = true;
   const std::string model = (dir / "w.ascnet").string();
   SaveBundle(model, b);
-  // 5.5 s of a tone at the model's rate, as 16-bit PCM both in a WAV file and raw.
+  // 5.5 s of a tone at the model's rate, as 16-bit PCM both in a WAV file and raw (the
+  // WAV's samples after its 44-byte header).
   const int rate = 22050;
   const int64_t n = static_cast<int64_t>(5.5 * rate);
-  std::vector<int16_t> pcm(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) pcm[static_cast<size_t>(i)] = static_cast<int16_t>(std::lround(5000 * std::sin(2 * M_PI * 523.0 * i / rate) + 300 * std::sin(0.37 * i)));
   const std::string raw = (dir / "in.raw").string(), wav = (dir / "in.wav").string();
-  { std::ofstream(raw, std::ios::binary).write(reinterpret_cast<const char*>(pcm.data()), static_cast<std::streamsize>(pcm.size() * 2)); }
+  ascnet::testing::WriteWav(wav, 523.0, 5.5, rate);
   {
-    SF_INFO info{};
-    info.samplerate = rate;
-    info.channels = 1;
-    info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16;
-    SNDFILE* f = sf_open(wav.c_str(), SFM_WRITE, &info);
-    ASSERT_NE(f, nullptr);
-    sf_writef_short(f, pcm.data(), n);
-    sf_close(f);
+    std::ifstream in(wav, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_EQ(bytes.size(), 44u + 2u * static_cast<size_t>(n));
+    std::ofstream(raw, std::ios::binary) << bytes.substr(44);
   }
   const std::vector<int64_t> starts = b.features.segment.WindowStarts(n / 551);  // 220 frames
   ASSERT_EQ(starts, (std::vector<int64_t>{0, 40, 80, 120, 140}));

@@ -43,18 +43,21 @@ Recognizer Recognizer::Load(const std::string& path, torch::Device device, Score
   return Recognizer(LoadBundle(path, torch::kCPU), device, kind);
 }
 
+torch::Tensor Recognizer::NetworkOutput(const float* segments, int64_t count, bool pooled) {
+  const ArchConfig& a = classifier_.arch();
+  const torch::Tensor x =
+      torch::from_blob(const_cast<float*>(segments), {count, a.channels, a.bands, a.frames}, torch::kFloat);
+  std::lock_guard<std::mutex> lock(net_mu_);
+  const NetOutput out = classifier_.Forward(x);
+  torch::InferenceMode guard;
+  return pooled ? out.pooled.to(torch::kCPU, torch::kFloat).contiguous() : out.logits;
+}
+
 DoubleMatrix Recognizer::Posteriors(const float* segments, int64_t count) {
   if (kind_ == ScoreKind::kSoftmax) {
-    const ArchConfig& a = classifier_.arch();
-    const torch::Tensor x =
-        torch::from_blob(const_cast<float*>(segments), {count, a.channels, a.bands, a.frames}, torch::kFloat);
-    torch::Tensor probs;
-    {
-      std::lock_guard<std::mutex> lock(net_mu_);
-      const NetOutput out = classifier_.Forward(x);
-      torch::InferenceMode guard;
-      probs = torch::softmax(out.logits, 1).to(torch::kCPU, torch::kDouble).contiguous();
-    }
+    const torch::Tensor logits = NetworkOutput(segments, count, /*pooled=*/false);
+    torch::InferenceMode guard;
+    const torch::Tensor probs = torch::softmax(logits, 1).to(torch::kCPU, torch::kDouble).contiguous();
     const double* p = probs.data_ptr<double>();
     return DoubleMatrix(probs.size(0), probs.size(1), std::vector<double>(p, p + probs.numel()));
   }
@@ -62,16 +65,7 @@ DoubleMatrix Recognizer::Posteriors(const float* segments, int64_t count) {
 }
 
 FloatMatrix Recognizer::Embed(const float* segments, int64_t count) {
-  const ArchConfig& a = classifier_.arch();
-  const torch::Tensor x =
-      torch::from_blob(const_cast<float*>(segments), {count, a.channels, a.bands, a.frames}, torch::kFloat);
-  torch::Tensor pooled;
-  {
-    std::lock_guard<std::mutex> lock(net_mu_);
-    const NetOutput out = classifier_.Forward(x);
-    torch::InferenceMode guard;
-    pooled = out.pooled.to(torch::kCPU, torch::kFloat).contiguous();
-  }
+  const torch::Tensor pooled = NetworkOutput(segments, count, /*pooled=*/true);
   const float* f = pooled.data_ptr<float>();
   return FloatMatrix(pooled.size(0), pooled.size(1), std::vector<float>(f, f + pooled.numel()));
 }

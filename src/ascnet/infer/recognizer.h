@@ -69,6 +69,10 @@ class Recognizer {
   static void Decide(RecordingScore* score);
 
  private:
+  // One forward pass of `count` segments [count, C, M, T] under the network lock: the logits
+  // [count, classes] (on the network's device) or the pooled features [count, P] (float32,
+  // CPU, contiguous).
+  torch::Tensor NetworkOutput(const float* segments, int64_t count, bool pooled);
   // Feature extraction and scoring of the blocks `next_block` yields (mono, features' rate).
   RecordingScore Score(const std::function<bool(std::vector<float>*)>& next_block, const std::string& name,
                        bool keep_segments, int64_t batch);
