@@ -7,7 +7,12 @@
 #include <filesystem>
 #include <fstream>
 
+#include <chrono>
+#include <thread>
+
 #include "ascnet/audio/decode.h"
+#include "ascnet/core/error.h"
+#include "ascnet/core/file_lock.h"
 #include "ascnet/data/feature_cache.h"
 #include "ascnet/features/extractor.h"
 
@@ -170,4 +175,59 @@ TEST_F(FeatureCacheTest, UnwritableRootIsAClearError) {
   } catch (const IoError& e) {
     EXPECT_NE(std::string(e.what()).find("/proc/ascnet-cache-cannot-exist"), std::string::npos) << e.what();
   }
+}
+
+TEST_F(FeatureCacheTest, ShardsExtractDisjointItemsAndTheNextBuildAssemblesThem) {
+  const Dataset ds = Load();
+  std::vector<std::string> files_after;
+  int64_t total = 0;
+  for (int k = 0; k < 3; ++k) {
+    const CacheShardResult r = FeatureCache::BuildShard(ds, cfg_, opts_, k, 3);
+    EXPECT_EQ(r.items, k == 0 ? 2 : 1) << "shard " << k;  // items 0,3 / 1 / 2
+    EXPECT_EQ(r.extracted, r.items);
+    total += r.extracted;
+    EXPECT_FALSE(fs::exists(r.pack_path)) << "a shard writes no pack";
+  }
+  EXPECT_EQ(total, 4);
+  const CacheShardResult again = FeatureCache::BuildShard(ds, cfg_, opts_, 1, 3);
+  EXPECT_EQ(again.extracted, 0);
+  EXPECT_EQ(again.already_done, 1);
+  FeatureCache c = FeatureCache::Build(ds, cfg_, opts_);
+  EXPECT_EQ(c.extracted(), 0);
+  EXPECT_EQ(c.from_item_files(), 4);
+  ExpectMatchesDirectExtraction(c, ds);
+  EXPECT_TRUE(fs::is_empty(fs::path(opts_.root) / FeatureConfigHash(cfg_) / "items")) << "the pack absorbed them";
+  EXPECT_EQ(FeatureCache::BuildShard(ds, cfg_, opts_, 0, 3).extracted, 0) << "a packed item is not extracted again";
+  EXPECT_THROW(FeatureCache::BuildShard(ds, cfg_, opts_, 3, 3), ConfigError);
+}
+
+TEST_F(FeatureCacheTest, ABuildWaitsForTheLockHolderAndTakesOverADeadOnesLock) {
+  const Dataset ds = Load();
+  const std::string lock_path =
+      FeatureCache::BuildShard(ds, cfg_, opts_, 0, 1).pack_path;  // extracts everything into item files
+  const std::string lock = lock_path.substr(0, lock_path.size() - 5) + ".lock";
+  // Held by someone else (another open file description): Build waits until it is released.
+  std::optional<FileLock> held = FileLock::TryAcquire(lock);
+  ASSERT_TRUE(held.has_value());
+  std::thread releaser([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    held.reset();
+  });
+  opts_.progress = true;
+  testing::internal::CaptureStderr();
+  FeatureCache c = FeatureCache::Build(ds, cfg_, opts_);
+  const std::string err = testing::internal::GetCapturedStderr();
+  releaser.join();
+  EXPECT_NE(err.find("waiting for the feature cache being built by " + LockOwner::Self().host), std::string::npos) << err;
+  ExpectMatchesDirectExtraction(c, ds);
+  // A record left under a free lock: its owner died while building; the next build says so.
+  fs::remove(c.pack_path());
+  std::ofstream(lock) << R"({"host":"node7","pid":4242,"since":"2026-01-01T00:00:00Z"})" << "\n";
+  testing::internal::CaptureStderr();
+  FeatureCache d = FeatureCache::Build(ds, cfg_, opts_);
+  const std::string err2 = testing::internal::GetCapturedStderr();
+  EXPECT_NE(err2.find("taking over the cache build of node7:4242"), std::string::npos) << err2;
+  EXPECT_EQ(d.extracted(), 4);
+  EXPECT_EQ(FileLock::Holder(lock), std::nullopt);
+  EXPECT_EQ(std::ifstream(lock).peek(), std::char_traits<char>::eof()) << "released cleanly: no record left";
 }

@@ -20,6 +20,7 @@
 
 #include "ascnet/audio/decode.h"
 #include "ascnet/core/error.h"
+#include "ascnet/core/file_lock.h"
 #include "ascnet/core/fs.h"
 #include "ascnet/core/json_get.h"
 #include "ascnet/core/progress.h"
@@ -204,7 +205,10 @@ struct FeatureCache::Impl {
   int64_t num_segments = 0;
   std::vector<CacheFailure> failures;
   int64_t extracted = 0;
+  int64_t from_item_files = 0;
   Mapping mapping;
+
+  void IndexView(const Dataset& dataset, const std::unordered_map<std::string, ItemRecord>& packed);
 };
 
 namespace {
@@ -283,6 +287,216 @@ FeatureCache::~FeatureCache() = default;
 FeatureCache::FeatureCache(FeatureCache&&) noexcept = default;
 FeatureCache& FeatureCache::operator=(FeatureCache&&) noexcept = default;
 
+namespace {
+
+// Where one dataset's cache under one config lives (see the layout in the header).
+struct CacheLayout {
+  fs::path dir, item_dir;
+  std::string pack_path, lock_path;
+  std::string ItemFile(const std::string& item_path) const {
+    return (item_dir / (Hex(Fnv1a(item_path)) + ".seg")).string();
+  }
+};
+
+// Phase 0: the cache folder, its config.json, and the names of the pack and its lock.
+CacheLayout PrepareFolder(const Dataset& dataset, const FeatureConfig& config, const CacheOptions& options) {
+  CacheLayout l;
+  l.dir = fs::path(options.root) / FeatureConfigHash(config);
+  l.item_dir = l.dir / "items";
+  std::error_code ec;
+  fs::create_directories(l.item_dir, ec);
+  if (ec) throw IoError(WithPath(l.item_dir.string(), "cannot create the cache folder (" + ec.message() + ")"));
+  const std::string cfg = json(config).dump(2) + "\n";
+  const fs::path cfg_path = l.dir / "config.json";
+  if (!PathExists(cfg_path.string()) || ReadFile(cfg_path.string()) != cfg) {
+    WriteFileAtomically(cfg_path.string(), [&](std::ostream& os) { os << cfg; });
+  }
+  std::string paths;
+  for (const DatasetItem& it : dataset.items) paths += it.path + '\n';
+  const std::string stem = Hex(Fnv1a(paths));
+  l.pack_path = (l.dir / (stem + ".pack")).string();
+  l.lock_path = (l.dir / (stem + ".lock")).string();
+  return l;
+}
+
+// What an existing pack already holds, and which items still need extracting.
+struct PackScan {
+  std::unordered_map<std::string, ItemRecord> packed;  // by path
+  std::vector<Stamp> stamps;                           // per item, now
+  std::vector<char> reuse;                             // per item: its pack record is current
+  std::vector<int> todo;                               // items to extract (or take from item files)
+  bool complete = false;                               // the pack holds exactly the dataset, current
+};
+
+// Phase 1: open the existing pack (if any, and intact) and compare it with the dataset.
+PackScan ScanPack(const Dataset& dataset, const CacheLayout& l, int64_t seg_floats, const CacheOptions& options,
+                  Mapping* mapping) {
+  PackScan scan;
+  try {
+    OpenPack(l.pack_path, seg_floats, options.verify, mapping, &scan.packed);
+  } catch (const FormatError& e) {
+    if (options.progress) std::fprintf(stderr, "[features] rebuilding the cache: %s\n", e.what());
+    scan.packed.clear();
+  }
+  const size_t n = dataset.items.size();
+  scan.stamps.resize(n);
+  scan.reuse.assign(n, 0);
+  scan.complete = !scan.packed.empty() && scan.packed.size() == n;
+  for (size_t i = 0; i < n; ++i) {
+    const std::string& p = dataset.items[i].path;
+    scan.stamps[i] = StampOf(p);
+    auto it = scan.packed.find(p);
+    if (it != scan.packed.end() && it->second.stamp == scan.stamps[i] && scan.stamps[i].size >= 0) {
+      scan.reuse[i] = 1;
+    } else {
+      scan.complete = false;
+      scan.todo.push_back(static_cast<int>(i));
+    }
+  }
+  return scan;
+}
+
+struct ExtractCounts {
+  int64_t extracted = 0;     // computed now
+  int64_t from_items = 0;    // found in item files (an interrupted build, or a shard's work)
+};
+
+// Phase 2: extract `items` in parallel; each result goes to its own item file at once, so a
+// killed build keeps what it finished, and item files already there are taken as they are.
+ExtractCounts ExtractItems(const Dataset& dataset, const FeatureConfig& config, const CacheLayout& l,
+                           const std::vector<int>& items, const std::vector<Stamp>& stamps, int64_t seg_floats,
+                           const CacheOptions& options) {
+  ExtractCounts counts;
+  if (items.empty()) return counts;
+  const int threads = std::max(1, std::min<int>(options.threads > 0 ? options.threads
+                                                                     : static_cast<int>(std::thread::hardware_concurrency()),
+                                                static_cast<int>(items.size())));
+  ProgressBar bar("features", static_cast<int64_t>(items.size()), options.progress);
+  std::atomic<size_t> next{0};
+  std::atomic<int64_t> extracted{0}, from_items{0};
+  std::mutex err_mu;
+  std::exception_ptr fatal;
+  auto worker = [&] {
+    AudioOptions audio;
+    audio.target_rate = config.frame.sample_rate;
+    std::vector<float> scratch;
+    while (true) {
+      const size_t k = next.fetch_add(1);
+      if (k >= items.size()) break;
+      const int i = items[k];
+      const std::string& p = dataset.items[static_cast<size_t>(i)].path;
+      try {
+        ItemRecord rec;
+        const std::string file = l.ItemFile(p);
+        if (ReadItemFile(file, seg_floats, &rec, &scratch) && rec.path == p && rec.stamp == stamps[static_cast<size_t>(i)]) {
+          ++from_items;
+          bar.Tick();
+          continue;
+        }
+        rec = ItemRecord{};
+        rec.path = p;
+        rec.stamp = stamps[static_cast<size_t>(i)];
+        SegmentImages img;
+        try {
+          img = FeatureExtractor::Compute(config, LoadAudio(p, audio));
+        } catch (const IoError& e) {
+          rec.error = e.what();
+        } catch (const AudioError& e) {
+          rec.error = WithPath(p, e.what());
+        }
+        rec.segments = img.num_segments;
+        rec.starts = img.start_seconds;
+        rec.crc = Crc(img.data.data(), img.data.size() * sizeof(float));
+        WriteItemFile(file, rec, img.data.data(), static_cast<int64_t>(img.data.size()));
+        ++extracted;
+        bar.Tick();
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(err_mu);
+        if (!fatal) fatal = std::current_exception();
+        next = items.size();
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
+  for (auto& t : pool) t.join();
+  bar.Finish();
+  if (fatal) std::rethrow_exception(fatal);
+  counts.extracted = extracted;
+  counts.from_items = from_items;
+  return counts;
+}
+
+// Phase 3: write a new pack (reused records copied from the old mapping, the others from
+// their item files), remove the item files it absorbed, and map it.
+void WritePack(const Dataset& dataset, const CacheLayout& l, int64_t seg_floats, const std::vector<int64_t>& shape,
+               const std::string& config_hash, PackScan* scan, Mapping* mapping) {
+  const int64_t n = static_cast<int64_t>(dataset.items.size());
+  std::vector<ItemRecord> records(static_cast<size_t>(n));
+  WriteFileAtomically(l.pack_path, [&](std::ostream& os) {
+    PackHeader h{};
+    os.write(reinterpret_cast<const char*>(&h), sizeof h);  // rewritten below
+    int64_t offset = 0;
+    std::vector<float> buf;
+    for (int64_t i = 0; i < n; ++i) {
+      const std::string& p = dataset.items[static_cast<size_t>(i)].path;
+      ItemRecord rec;
+      const float* src = nullptr;
+      if (scan->reuse[static_cast<size_t>(i)]) {
+        rec = scan->packed.at(p);
+        src = mapping->data + rec.offset * seg_floats;
+      } else {
+        if (!ReadItemFile(l.ItemFile(p), seg_floats, &rec, &buf)) {
+          throw FormatError(WithPath(l.ItemFile(p), "item file vanished or was corrupted while building the cache"));
+        }
+        src = buf.data();
+      }
+      rec.offset = offset;
+      os.write(reinterpret_cast<const char*>(src), static_cast<std::streamsize>(rec.segments * seg_floats * 4));
+      offset += rec.segments;
+      records[static_cast<size_t>(i)] = std::move(rec);
+    }
+    json index = {{"version", kVersion}, {"segment_floats", seg_floats},
+                  {"shape", shape}, {"config_hash", config_hash}, {"items", json::array()}};
+    for (const ItemRecord& r : records) index["items"].push_back(RecordJson(r));
+    const std::string idx = index.dump();
+    os.write(idx.data(), static_cast<std::streamsize>(idx.size()));
+    std::memcpy(h.magic, kPackMagic, 8);
+    h.version = kVersion;
+    h.data_offset = sizeof(PackHeader);
+    h.data_bytes = static_cast<uint64_t>(offset * seg_floats) * sizeof(float);
+    h.index_offset = h.data_offset + h.data_bytes;
+    h.index_bytes = idx.size();
+    h.index_crc = Crc(idx.data(), idx.size());
+    h.header_crc = Crc(&h, offsetof(PackHeader, header_crc));
+    os.seekp(0);
+    os.write(reinterpret_cast<const char*>(&h), sizeof h);
+  });
+  std::error_code ec;
+  for (int i : scan->todo) fs::remove(l.ItemFile(dataset.items[static_cast<size_t>(i)].path), ec);
+  scan->packed.clear();
+  if (!OpenPack(l.pack_path, seg_floats, false, mapping, &scan->packed)) {
+    throw IoError(WithPath(l.pack_path, "the pack just written cannot be opened"));
+  }
+}
+
+// Takes the build lock of a pack, saying whom it waits for or whose dead build it takes over.
+FileLock LockBuild(const CacheLayout& l, const CacheOptions& options) {
+  FileLock lock = FileLock::Acquire(l.lock_path, [&](const std::optional<LockOwner>& holder) {
+    if (options.progress) {
+      std::fprintf(stderr, "[features] waiting for the feature cache being built by %s (%s)\n",
+                   holder ? holder->ToString().c_str() : "another process", l.lock_path.c_str());
+    }
+  });
+  if (lock.taken_over() && options.progress) {
+    std::fprintf(stderr, "[features] taking over the cache build of %s, which ended without finishing (%s)\n",
+                 lock.taken_over()->ToString().c_str(), l.lock_path.c_str());
+  }
+  return lock;
+}
+
+}  // namespace
+
 FeatureCache FeatureCache::Build(const Dataset& dataset, const FeatureConfig& config, const CacheOptions& options) {
   config.Validate();
   options.Validate();
@@ -291,182 +505,76 @@ FeatureCache FeatureCache::Build(const Dataset& dataset, const FeatureConfig& co
   impl.config = config;
   impl.shape = {config.NumChannels(), config.filterbank.num_bands, config.segment.frames};
   impl.seg_floats = impl.shape[0] * impl.shape[1] * impl.shape[2];
+  const CacheLayout layout = PrepareFolder(dataset, config, options);
+  impl.pack_path = layout.pack_path;
 
-  const fs::path dir = fs::path(options.root) / FeatureConfigHash(config);
-  const fs::path item_dir = dir / "items";
-  std::error_code ec;
-  fs::create_directories(item_dir, ec);
-  if (ec) throw IoError(WithPath(item_dir.string(), "cannot create the cache folder (" + ec.message() + ")"));
-  {
-    const std::string cfg = json(config).dump(2) + "\n";
-    const fs::path cfg_path = dir / "config.json";
-    if (!PathExists(cfg_path.string()) || ReadFile(cfg_path.string()) != cfg) {
-      WriteFileAtomically(cfg_path.string(), [&](std::ostream& os) { os << cfg; });
+  PackScan scan = ScanPack(dataset, layout, impl.seg_floats, options, &impl.mapping);
+  if (!scan.complete) {
+    // One builder at a time; the others wait and then find the pack complete.
+    const FileLock lock = LockBuild(layout, options);
+    scan = ScanPack(dataset, layout, impl.seg_floats, options, &impl.mapping);
+    if (!scan.complete) {
+      const ExtractCounts counts =
+          ExtractItems(dataset, config, layout, scan.todo, scan.stamps, impl.seg_floats, options);
+      impl.extracted = counts.extracted;
+      impl.from_item_files = counts.from_items;
+      WritePack(dataset, layout, impl.seg_floats, impl.shape, FeatureConfigHash(config), &scan, &impl.mapping);
     }
   }
-  std::string paths;
-  for (const DatasetItem& it : dataset.items) paths += it.path + '\n';
-  impl.pack_path = (dir / (Hex(Fnv1a(paths)) + ".pack")).string();
+  impl.IndexView(dataset, scan.packed);
+  return cache;
+}
 
-  // 1. What the existing pack (if any, and intact) already holds.
-  std::unordered_map<std::string, ItemRecord> packed;
-  try {
-    OpenPack(impl.pack_path, impl.seg_floats, options.verify, &impl.mapping, &packed);
-  } catch (const FormatError& e) {
-    if (options.progress) std::fprintf(stderr, "[features] rebuilding the cache: %s\n", e.what());
-    packed.clear();
+CacheShardResult FeatureCache::BuildShard(const Dataset& dataset, const FeatureConfig& config,
+                                          const CacheOptions& options, int shard, int shards) {
+  config.Validate();
+  options.Validate();
+  if (shards < 1 || shard < 0 || shard >= shards) {
+    throw ConfigError("cache shard " + std::to_string(shard + 1) + "/" + std::to_string(shards) +
+                      " (expected K/N with 1 <= K <= N)");
   }
+  const int64_t seg_floats = int64_t{config.NumChannels()} * config.filterbank.num_bands * config.segment.frames;
+  const CacheLayout layout = PrepareFolder(dataset, config, options);
+  Mapping mapping;
+  const PackScan scan = ScanPack(dataset, layout, seg_floats, options, &mapping);
+  CacheShardResult r;
+  std::vector<int> mine;
+  for (size_t i = 0; i < dataset.items.size(); ++i) {
+    if (static_cast<int>(i % static_cast<size_t>(shards)) == shard) ++r.items;
+  }
+  for (int i : scan.todo) {
+    if (i % shards == shard) mine.push_back(i);
+  }
+  const ExtractCounts counts = ExtractItems(dataset, config, layout, mine, scan.stamps, seg_floats, options);
+  r.extracted = counts.extracted;
+  r.already_done = r.items - r.extracted;
+  r.pack_path = layout.pack_path;
+  return r;
+}
 
+void FeatureCache::Impl::IndexView(const Dataset& dataset, const std::unordered_map<std::string, ItemRecord>& packed) {
+  // Phase 4: the dataset-order view of the pack.
   const int64_t n = static_cast<int64_t>(dataset.items.size());
-  std::vector<Stamp> stamps(static_cast<size_t>(n));
-  std::vector<char> reuse(static_cast<size_t>(n), 0);
-  std::vector<int> todo;
-  bool same_layout = !packed.empty() && packed.size() == static_cast<size_t>(n);
-  for (int64_t i = 0; i < n; ++i) {
-    const std::string& p = dataset.items[static_cast<size_t>(i)].path;
-    stamps[static_cast<size_t>(i)] = StampOf(p);
-    auto it = packed.find(p);
-    if (it != packed.end() && it->second.stamp == stamps[static_cast<size_t>(i)] && stamps[static_cast<size_t>(i)].size >= 0) {
-      reuse[static_cast<size_t>(i)] = 1;
-    } else {
-      same_layout = false;
-      todo.push_back(static_cast<int>(i));
-    }
-  }
-
-  auto item_file = [&](const std::string& p) { return (item_dir / (Hex(Fnv1a(p)) + ".seg")).string(); };
-
-  // 2. Extract what is missing, in parallel; each result goes to its own item file at once,
-  //    so a killed build keeps what it finished.
-  if (!todo.empty()) {
-    const int threads = std::max(1, std::min<int>(options.threads > 0 ? options.threads
-                                                                       : static_cast<int>(std::thread::hardware_concurrency()),
-                                                  static_cast<int>(todo.size())));
-    ProgressBar bar("features", static_cast<int64_t>(todo.size()), options.progress);
-    std::atomic<size_t> next{0};
-    std::atomic<int64_t> extracted{0};
-    std::mutex err_mu;
-    std::exception_ptr fatal;
-    auto worker = [&] {
-      AudioOptions audio;
-      audio.target_rate = config.frame.sample_rate;
-      std::vector<float> scratch;
-      while (true) {
-        const size_t k = next.fetch_add(1);
-        if (k >= todo.size()) break;
-        const int i = todo[k];
-        const std::string& p = dataset.items[static_cast<size_t>(i)].path;
-        try {
-          ItemRecord rec;
-          const std::string file = item_file(p);
-          if (ReadItemFile(file, impl.seg_floats, &rec, &scratch) && rec.path == p &&
-              rec.stamp == stamps[static_cast<size_t>(i)]) {
-            bar.Tick();
-            continue;  // finished by an earlier, interrupted build
-          }
-          rec = ItemRecord{};
-          rec.path = p;
-          rec.stamp = stamps[static_cast<size_t>(i)];
-          SegmentImages img;
-          try {
-            img = FeatureExtractor::Compute(config, LoadAudio(p, audio));
-          } catch (const IoError& e) {
-            rec.error = e.what();
-          } catch (const AudioError& e) {
-            rec.error = WithPath(p, e.what());
-          }
-          rec.segments = img.num_segments;
-          rec.starts = img.start_seconds;
-          rec.crc = Crc(img.data.data(), img.data.size() * sizeof(float));
-          WriteItemFile(file, rec, img.data.data(), static_cast<int64_t>(img.data.size()));
-          ++extracted;
-          bar.Tick();
-        } catch (...) {
-          std::lock_guard<std::mutex> lock(err_mu);
-          if (!fatal) fatal = std::current_exception();
-          next = todo.size();
-        }
-      }
-    };
-    std::vector<std::thread> pool;
-    for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
-    for (auto& t : pool) t.join();
-    bar.Finish();
-    if (fatal) std::rethrow_exception(fatal);
-    impl.extracted = extracted;
-  }
-
-  // 3. Write a new pack (reused records copied from the old mapping, new ones from item files).
-  if (!same_layout) {
-    std::vector<ItemRecord> records(static_cast<size_t>(n));
-    WriteFileAtomically(impl.pack_path, [&](std::ostream& os) {
-      PackHeader h{};
-      os.write(reinterpret_cast<const char*>(&h), sizeof h);  // rewritten below
-      int64_t offset = 0;
-      std::vector<float> buf;
-      for (int64_t i = 0; i < n; ++i) {
-        const std::string& p = dataset.items[static_cast<size_t>(i)].path;
-        ItemRecord rec;
-        const float* src = nullptr;
-        if (reuse[static_cast<size_t>(i)]) {
-          rec = packed.at(p);
-          src = impl.mapping.data + rec.offset * impl.seg_floats;
-        } else {
-          if (!ReadItemFile(item_file(p), impl.seg_floats, &rec, &buf)) {
-            throw FormatError(WithPath(item_file(p), "item file vanished or was corrupted while building the cache"));
-          }
-          src = buf.data();
-        }
-        rec.offset = offset;
-        os.write(reinterpret_cast<const char*>(src), static_cast<std::streamsize>(rec.segments * impl.seg_floats * 4));
-        offset += rec.segments;
-        records[static_cast<size_t>(i)] = std::move(rec);
-      }
-      json index = {{"version", kVersion}, {"segment_floats", impl.seg_floats},
-                    {"shape", impl.shape}, {"config_hash", FeatureConfigHash(config)}, {"items", json::array()}};
-      for (const ItemRecord& r : records) index["items"].push_back(RecordJson(r));
-      const std::string idx = index.dump();
-      os.write(idx.data(), static_cast<std::streamsize>(idx.size()));
-      std::memcpy(h.magic, kPackMagic, 8);
-      h.version = kVersion;
-      h.data_offset = sizeof(PackHeader);
-      h.data_bytes = static_cast<uint64_t>(offset * impl.seg_floats) * sizeof(float);
-      h.index_offset = h.data_offset + h.data_bytes;
-      h.index_bytes = idx.size();
-      h.index_crc = Crc(idx.data(), idx.size());
-      h.header_crc = Crc(&h, offsetof(PackHeader, header_crc));
-      os.seekp(0);
-      os.write(reinterpret_cast<const char*>(&h), sizeof h);
-    });
-    for (int i : todo) fs::remove(item_file(dataset.items[static_cast<size_t>(i)].path), ec);
-    packed.clear();
-    if (!OpenPack(impl.pack_path, impl.seg_floats, false, &impl.mapping, &packed)) {
-      throw IoError(WithPath(impl.pack_path, "the pack just written cannot be opened"));
-    }
-  }
-
-  // 4. Dataset-order view.
-  impl.items.resize(static_cast<size_t>(n));
+  items.resize(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) {
     const ItemRecord& r = packed.at(dataset.items[static_cast<size_t>(i)].path);
-    impl.items[static_cast<size_t>(i)] = r;
-    if (!r.error.empty()) impl.failures.push_back({static_cast<int>(i), r.path, r.error});
+    items[static_cast<size_t>(i)] = r;
+    if (!r.error.empty()) failures.push_back({static_cast<int>(i), r.path, r.error});
   }
   // The pack is named after the ordered item list, so its segments are in dataset order.
-  impl.segment_item.clear();
-  impl.segment_starts.clear();
+  segment_item.clear();
+  segment_starts.clear();
   for (int64_t i = 0; i < n; ++i) {
-    const ItemRecord& r = impl.items[static_cast<size_t>(i)];
-    if (r.offset != static_cast<int64_t>(impl.segment_item.size())) {
-      throw FormatError(WithPath(impl.pack_path, "pack segments are not in dataset order (delete the file to rebuild)"));
+    const ItemRecord& r = items[static_cast<size_t>(i)];
+    if (r.offset != static_cast<int64_t>(segment_item.size())) {
+      throw FormatError(WithPath(pack_path, "pack segments are not in dataset order (delete the file to rebuild)"));
     }
     for (int64_t s = 0; s < r.segments; ++s) {
-      impl.segment_item.push_back(static_cast<int>(i));
-      impl.segment_starts.push_back(r.starts[static_cast<size_t>(s)]);
+      segment_item.push_back(static_cast<int>(i));
+      segment_starts.push_back(r.starts[static_cast<size_t>(s)]);
     }
   }
-  impl.num_segments = static_cast<int64_t>(impl.segment_item.size());
-  return cache;
+  num_segments = static_cast<int64_t>(segment_item.size());
 }
 
 const FeatureConfig& FeatureCache::config() const { return impl_->config; }
@@ -477,6 +585,7 @@ std::vector<int64_t> FeatureCache::segment_shape() const { return impl_->shape; 
 int64_t FeatureCache::segment_floats() const { return impl_->seg_floats; }
 const std::vector<CacheFailure>& FeatureCache::failures() const { return impl_->failures; }
 int64_t FeatureCache::extracted() const { return impl_->extracted; }
+int64_t FeatureCache::from_item_files() const { return impl_->from_item_files; }
 
 int64_t FeatureCache::first_segment(int item) const { return impl_->items.at(static_cast<size_t>(item)).offset; }
 int64_t FeatureCache::item_segments(int item) const { return impl_->items.at(static_cast<size_t>(item)).segments; }
