@@ -7,12 +7,15 @@
 #include <filesystem>
 #include <iostream>
 #include <cstdio>
+#include <cstdlib>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "ascnet/calibration/fusion.h"
 #include "ascnet/core/error.h"
+#include "ascnet/core/file_lock.h"
+#include "ascnet/core/version.h"
 #include "ascnet/core/fs.h"
 #include "ascnet/data/feature_cache.h"
 #include "ascnet/eval/metrics.h"
@@ -210,13 +213,22 @@ std::vector<int> RecordingDecisions(const std::vector<std::vector<double>>& scor
   return d;
 }
 
-json SettingsJson(const ExperimentOptions& o) {
-  TrainOptions t = o.train;
-  t.out_dir.clear();
-  t.resume = false;
-  t.progress = true;
-  return {{"dataset", o.dataset}, {"archs", o.archs}, {"features", o.features}, {"train", t},
-          {"attention_scale", o.attention_scale}, {"calibration", o.calibration}};
+// Appends (finished = false) or completes (finished = true) this attempt's record in
+// split_dir/runs.json; a damaged file is replaced (it is a trace, not a result).
+void TraceRun(const ExperimentOptions& o, const fs::path& split_dir, bool finished) {
+  const std::string path = (split_dir / "runs.json").string();
+  json doc = {{"runs", json::array()}};
+  if (PathExists(path)) {
+    try {
+      json old = json::parse(ReadFile(path));
+      if (old.contains("runs") && old["runs"].is_array()) doc = std::move(old);
+    } catch (const std::exception&) {
+    }
+  }
+  json& runs = doc["runs"];
+  if (!finished || runs.empty()) runs.push_back(RunTraceJson(o));
+  runs.back()[finished ? "finished" : "started"] = LockOwner::Self().since;
+  WriteFileAtomically(path, [&](std::ostream& os) { os << doc.dump(1) << "\n"; });
 }
 
 ExperimentResults CollectFinished(const std::string& dir) {
@@ -328,50 +340,109 @@ std::string ExperimentOptions::ToString() const {
   return os.str();
 }
 
-ExperimentResults RunExperiment(const ExperimentOptions& o) {
-  o.Validate();
-  // The dataset first: a bad dataset leaves no experiment folder behind.
-  const Dataset ds = LoadDataset(o.dataset);
+json ExperimentSettingsJson(const ExperimentOptions& o) {
+  TrainOptions t = o.train;
+  t.out_dir.clear();
+  t.resume = false;
+  t.progress = true;
+  return {{"dataset", o.dataset}, {"archs", o.archs}, {"features", o.features}, {"train", t},
+          {"attention_scale", o.attention_scale}, {"calibration", o.calibration}};
+}
+
+void ApplyExperimentSettings(const json& settings, const std::string& source, ExperimentOptions* o) {
+  auto field = [&](const char* key) -> const json& {
+    if (!settings.is_object() || !settings.contains(key)) {
+      throw ConfigError(WithPath(source, std::string("experiment settings: missing field ") + key));
+    }
+    return settings.at(key);
+  };
+  try {
+    o->dataset = field("dataset").get<std::string>();
+    o->archs = field("archs").get<std::vector<std::string>>();
+    o->features = field("features").get<std::vector<std::string>>();
+    o->attention_scale = field("attention_scale").get<std::string>();
+  } catch (const json::exception& e) {
+    throw ConfigError(WithPath(source, std::string("experiment settings: ") + e.what()));
+  }
+  try {
+    o->train = field("train").get<TrainOptions>();
+    o->calibration = field("calibration").get<CalibrationOptions>();
+  } catch (const Error& e) {
+    throw ConfigError(WithPath(source, std::string("experiment settings: ") + e.what()));
+  }
+}
+
+void PrepareExperimentFolder(const ExperimentOptions& o) {
   std::error_code ec;
   fs::create_directories(o.out_dir, ec);
   if (ec) throw IoError(WithPath(o.out_dir, "cannot create the experiment folder (" + ec.message() + ")"));
   const std::string settings_path = (fs::path(o.out_dir) / "experiment.json").string();
-  const json settings = SettingsJson(o);
-  if (PathExists(settings_path)) {
-    json old;
-    try {
-      old = json::parse(ReadFile(settings_path));
-    } catch (const json::exception& e) {
-      throw FormatError(WithPath(settings_path, std::string("unreadable (") + e.what() + "); remove it to start over"));
-    }
-    if (old != settings) {
-      std::string diff;
-      for (auto it = settings.begin(); it != settings.end(); ++it) {
-        if (!old.contains(it.key()) || old[it.key()] != it.value()) diff += (diff.empty() ? "" : ", ") + it.key();
-      }
-      throw ConfigError(WithPath(settings_path, "this experiment folder was made with other settings (" + diff +
-                                                    " differ); use another --out, or the same settings to resume"));
-    }
-  } else {
+  const json settings = ExperimentSettingsJson(o);
+  if (!PathExists(settings_path)) {
     WriteFileAtomically(settings_path, [&](std::ostream& os) { os << settings.dump(2) << "\n"; });
+    return;
   }
+  json old;
+  try {
+    old = json::parse(ReadFile(settings_path));
+  } catch (const json::exception& e) {
+    throw FormatError(WithPath(settings_path, std::string("unreadable (") + e.what() + "); remove it to start over"));
+  }
+  if (old != settings) {
+    std::string diff;
+    for (auto it = settings.begin(); it != settings.end(); ++it) {
+      if (!old.contains(it.key()) || old[it.key()] != it.value()) diff += (diff.empty() ? "" : ", ") + it.key();
+    }
+    throw ConfigError(WithPath(settings_path, "this experiment folder was made with other settings (" + diff +
+                                                  " differ); use another --out, or the same settings to resume"));
+  }
+}
+
+CacheOptions ExperimentCacheOptions(const ExperimentOptions& o) {
+  CacheOptions co;
+  co.root = o.cache_dir.empty() ? (fs::path(o.out_dir) / "cache").string() : o.cache_dir;
+  co.threads = o.threads;
+  co.progress = o.progress;
+  return co;
+}
+
+json RunTraceJson(const ExperimentOptions& o) {
+  const LockOwner self = LockOwner::Self();
+  json j = {{"host", self.host}, {"pid", self.pid}, {"device", o.train.device},
+            {"threads", o.train.threads > 0 ? o.train.threads : o.threads}, {"version", AscnetVersion()}};
+  json slurm = json::object();
+  for (const char* var : {"SLURM_JOB_ID", "SLURM_ARRAY_JOB_ID", "SLURM_ARRAY_TASK_ID", "SLURM_RESTART_COUNT",
+                          "SLURM_CLUSTER_NAME", "SLURMD_NODENAME", "SLURM_JOB_PARTITION"}) {
+    if (const char* v = std::getenv(var)) slurm[std::string(var).substr(std::string(var).find('_') + 1)] = v;
+  }
+  if (!slurm.empty()) j["slurm"] = slurm;
+  return j;
+}
+
+ExperimentResults RunExperiment(const ExperimentOptions& o) {
+  o.Validate();
+  // The dataset first: a bad dataset leaves no experiment folder behind.
+  const Dataset ds = LoadDataset(o.dataset);
+  PrepareExperimentFolder(o);
   Print(o, o.ToString());
 
   const std::vector<int> selected = SelectSplits(ds, o.splits);
   Say(o, ds.spec + ": " + std::to_string(ds.items.size()) + " items, " + std::to_string(ds.classes.size()) +
              " classes, " + std::to_string(selected.size()) + " split(s) selected");
-  torch::set_num_threads(o.threads);
+  // The recipe's threads when it fixes them (the same as training uses), so that a split
+  // gives the same numbers whichever process or job runs it.
+  torch::set_num_threads(o.train.threads > 0 ? o.train.threads : o.threads);
 
   // Feature caches are built lazily, once per feature preset, and shared by every split.
   std::map<std::string, FeatureCache> caches;
   auto cache_for = [&](const std::string& f) -> const FeatureCache& {
     auto it = caches.find(f);
     if (it != caches.end()) return it->second;
-    CacheOptions co;
-    co.root = o.cache_dir.empty() ? (fs::path(o.out_dir) / "cache").string() : o.cache_dir;
-    co.threads = o.threads;
-    co.progress = o.progress;
-    FeatureCache c = FeatureCache::Build(ds, o.train.Features(f), co);
+    FeatureCache c = FeatureCache::Build(ds, o.train.Features(f), ExperimentCacheOptions(o));
+    Say(o, "feature cache " + f + ": " + std::to_string(c.num_items()) + " items, " + std::to_string(c.extracted()) +
+               " extracted now, " + std::to_string(c.from_item_files()) + " from shards, " +
+               std::to_string(c.num_items() - c.extracted() - c.from_item_files()) + " already cached (" +
+               c.pack_path() + ")");
     for (const CacheFailure& fail : c.failures()) {
       std::cerr << "[experiment] warning: skipped (cannot be decoded): " << fail.error << std::endl;
     }
@@ -393,6 +464,9 @@ ExperimentResults RunExperiment(const ExperimentOptions& o) {
       }
     }
     Say(o, "split " + split.name + " (" + std::to_string(n + 1) + "/" + std::to_string(selected.size()) + ")");
+    std::error_code ec;
+    fs::create_directories(split_dir, ec);
+    TraceRun(o, split_dir, false);
     const int k = static_cast<int>(ds.classes.size());
     SplitResult result;
     result.split = split.name;
@@ -445,6 +519,7 @@ ExperimentResults RunExperiment(const ExperimentOptions& o) {
     one.splits.push_back(result);
     one.labels = ds.classes;
     WriteResults(result_path, one);
+    TraceRun(o, split_dir, true);
     Say(o, "split " + split.name + " done");
   }
   const ExperimentResults all = CollectFinished(o.out_dir);

@@ -11,6 +11,8 @@
 //                                            format: filename, scene_label, a probability per class)
 //   OUT/splits/<split>/<arch>-fusion.tsv     the Mel+Gammatone fusion's predictions (and -softmax)
 //   OUT/splits/<split>/result.json           the split's metrics (written last: marks it done)
+//   OUT/splits/<split>/runs.json             where each attempt at the split ran (host, Slurm
+//                                            job/array ids, device, threads, code version, times)
 //   OUT/results.json, OUT/results.md         every finished split merged, mean ± std table
 // Splits are independent: run them in separate processes (--splits K) and merge.
 #pragma once
@@ -20,7 +22,10 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "ascnet/calibration/calibrator.h"
+#include "ascnet/data/feature_cache.h"
 #include "ascnet/eval/results.h"
 #include "ascnet/model/arch.h"
 #include "ascnet/train/options.h"
@@ -54,6 +59,24 @@ struct ExperimentOptions {
 /// recomputed. Returns every finished split of OUT (also those of earlier runs) and writes
 /// OUT/results.json and OUT/results.md.
 ExperimentResults RunExperiment(const ExperimentOptions& options);
+
+/// The settings that decide an experiment's results, as stored in OUT/experiment.json:
+/// dataset, archs, features, the recipe (`train`, with its device and threads), the
+/// attention scale and the calibration. A resumed run must have the same; every job of a
+/// plan (experiment/plan.h) reads them back with `--settings`.
+nlohmann::json ExperimentSettingsJson(const ExperimentOptions& options);
+/// Sets those fields of `options` from a settings object; ConfigError naming `source` and
+/// the field that is missing or malformed.
+void ApplyExperimentSettings(const nlohmann::json& settings, const std::string& source, ExperimentOptions* options);
+/// Creates OUT and writes OUT/experiment.json, or checks that the one there holds the same
+/// settings (ConfigError naming the settings that differ).
+void PrepareExperimentFolder(const ExperimentOptions& options);
+/// The feature-cache options of an experiment: root cache_dir (or OUT/cache), its threads
+/// and progress.
+CacheOptions ExperimentCacheOptions(const ExperimentOptions& options);
+/// Where this process runs, for OUT/splits/<split>/runs.json: host, pid, the Slurm job,
+/// array job and task ids and restart count (when under Slurm), device, threads, version.
+nlohmann::json RunTraceJson(const ExperimentOptions& options);
 
 /// Merges the finished splits of experiment folders (OUT/splits/*/result.json, or a
 /// results.json given directly) into out_dir/results.json and out_dir/results.md.

@@ -1,0 +1,170 @@
+// Cluster plans (experiment/plan.h), experiment settings files, and the `cache build`,
+// `experiment --settings` and `experiment plan` commands. The plan on a real Slurm is
+// scripts/test-slurm (CTest: scripts.slurm).
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <nlohmann/json.hpp>
+
+#include "ascnet/core/error.h"
+#include "ascnet/core/fs.h"
+#include "ascnet/experiment/plan.h"
+#include "cli/cli_runner.h"
+#include "experiment/small_experiment.h"
+#include "infer/infer_fixtures.h"
+
+using namespace ascnet;
+using namespace ascnet::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+bool Contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+PlanOptions SmallPlan(const fs::path& dir) {
+  PlanOptions p;
+  p.experiment = SmallExperimentOptions(MakeToneDataset(dir / "data"), dir / "exp", dir / "cache", "all");
+  p.ascnet = "/opt/ascnet/bin/ascnet";
+  p.cpus_per_task = 3;
+  return p;
+}
+
+}  // namespace
+
+TEST(ExperimentSettings, RoundTripAndErrorsNameTheFileAndField) {
+  ExperimentOptions a = SmallExperimentOptions("csv:x/meta.csv", "out", "cache", "all");
+  a.train.weight_decay = 0.25;
+  a.attention_scale = "row1";
+  const nlohmann::json j = ExperimentSettingsJson(a);
+  ExperimentOptions b;
+  ApplyExperimentSettings(j, "exp/experiment.json", &b);
+  EXPECT_EQ(ExperimentSettingsJson(b), j);
+  EXPECT_EQ(b.archs, a.archs);
+  EXPECT_EQ(b.train.weight_decay, 0.25);
+  nlohmann::json broken = j;
+  broken.erase("features");
+  try {
+    ApplyExperimentSettings(broken, "exp/experiment.json", &b);
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_TRUE(Contains(e.what(), "exp/experiment.json")) << e.what();
+    EXPECT_TRUE(Contains(e.what(), "features")) << e.what();
+  }
+  broken = j;
+  broken["train"].erase("seed");
+  EXPECT_THROW(ApplyExperimentSettings(broken, "exp/experiment.json", &b), ConfigError);
+}
+
+TEST(Plan, WritesTheSlurmChainAndFixesTheSettings) {
+  const fs::path dir = TempDir("plan");
+  const Plan plan = WritePlan(SmallPlan(dir));
+  EXPECT_EQ(plan.splits, (std::vector<std::string>{"fold1", "fold2", "fold3"}));
+  for (const char* f : {"cache.sbatch", "splits.sbatch", "merge.sbatch", "submit.sh", "parallel.sh"}) {
+    struct stat st {};
+    ASSERT_EQ(::stat((dir / "exp/plan" / f).c_str(), &st), 0) << f;
+    EXPECT_TRUE(st.st_mode & S_IXUSR) << f << " is not executable";
+  }
+  EXPECT_FALSE(fs::exists(dir / "exp/plan/cache-assemble.sbatch"));
+  EXPECT_TRUE(fs::is_directory(dir / "exp/plan/logs")) << "Slurm does not create --output folders";
+  // Every job reads the same settings: absolute dataset path, the task's threads.
+  const nlohmann::json s = nlohmann::json::parse(ReadFile((dir / "exp/experiment.json").string()));
+  EXPECT_EQ(s["dataset"], "csv:" + (dir / "data/meta.csv").string());
+  EXPECT_EQ(s["train"]["threads"], 3);
+  const std::string splits = ReadFile((dir / "exp/plan/splits.sbatch").string());
+  EXPECT_TRUE(Contains(splits, "#SBATCH --array=0-2\n")) << splits;
+  EXPECT_TRUE(Contains(splits, "#SBATCH --requeue\n"));
+  EXPECT_TRUE(Contains(splits, "#SBATCH --cpus-per-task=3\n"));
+  EXPECT_TRUE(Contains(splits, "#SBATCH --open-mode=append\n"));
+  EXPECT_TRUE(Contains(splits, "SPLITS=(fold1 fold2 fold3)"));
+  EXPECT_TRUE(Contains(splits, "/opt/ascnet/bin/ascnet experiment --settings " + (dir / "exp/experiment.json").string()));
+  EXPECT_TRUE(Contains(splits, "--cache " + (dir / "cache").string()));
+  EXPECT_FALSE(Contains(splits, "--gres")) << "no GPUs asked for";
+  const std::string cache = ReadFile((dir / "exp/plan/cache.sbatch").string());
+  EXPECT_TRUE(Contains(cache, "ascnet cache build --settings ")) << cache;
+  EXPECT_FALSE(Contains(cache, "--array"));
+  const std::string merge = ReadFile((dir / "exp/plan/merge.sbatch").string());
+  EXPECT_TRUE(Contains(merge, "experiment merge " + (dir / "exp").string() + " -o " + (dir / "exp").string())) << merge;
+  const std::string submit = ReadFile(plan.submit);
+  EXPECT_TRUE(Contains(submit, "cache=$(id cache.sbatch)")) << submit;
+  EXPECT_TRUE(Contains(submit, "splits=$(id --dependency=afterok:$after splits.sbatch)"));
+  EXPECT_TRUE(Contains(submit, "merge=$(id --dependency=afterok:$splits merge.sbatch)"));
+  const std::string par = ReadFile(plan.parallel);
+  EXPECT_TRUE(Contains(par, "printf '%s\\n' fold1 fold2 fold3 | parallel -j 2")) << par;
+  // The plan's own settings match: a second plan into the same folder is fine, other settings are not.
+  EXPECT_NO_THROW(WritePlan(SmallPlan(dir)));
+  PlanOptions other = SmallPlan(dir);
+  other.cpus_per_task = 4;
+  EXPECT_THROW(WritePlan(other), ConfigError);
+  fs::remove_all(dir);
+}
+
+TEST(Plan, ShardsGpusAndBadOptions) {
+  const fs::path dir = TempDir("plan_opts");
+  PlanOptions p = SmallPlan(dir);
+  p.cache_shards = 4;
+  p.gpus_per_task = 1;
+  EXPECT_THROW(WritePlan(p), ConfigError) << "GPUs with a CPU recipe";
+  p.experiment.train.device = "cuda";
+  p.partition = "gpu";
+  p.sbatch_args = {"--constraint=a100"};
+  WritePlan(p);
+  const std::string cache = ReadFile((dir / "exp/plan/cache.sbatch").string());
+  EXPECT_TRUE(Contains(cache, "#SBATCH --array=1-4\n")) << cache;
+  EXPECT_TRUE(Contains(cache, "--shard \"$SLURM_ARRAY_TASK_ID/4\"")) << cache;
+  EXPECT_FALSE(Contains(cache, "--gres"));
+  EXPECT_TRUE(Contains(cache, "#SBATCH --partition=gpu\n#SBATCH --gres") == false);
+  EXPECT_TRUE(fs::exists(dir / "exp/plan/cache-assemble.sbatch"));
+  const std::string splits = ReadFile((dir / "exp/plan/splits.sbatch").string());
+  EXPECT_TRUE(Contains(splits, "#SBATCH --gres=gpu:1\n")) << splits;
+  EXPECT_TRUE(Contains(splits, "#SBATCH --partition=gpu\n"));
+  EXPECT_TRUE(Contains(splits, "#SBATCH --constraint=a100\n"));
+  const std::string submit = ReadFile((dir / "exp/plan/submit.sh").string());
+  EXPECT_TRUE(Contains(submit, "assemble=$(id --dependency=afterok:$cache cache-assemble.sbatch)")) << submit;
+  for (auto bad : std::vector<std::function<void(PlanOptions&)>>{
+           [](PlanOptions& o) { o.cpus_per_task = 0; }, [](PlanOptions& o) { o.time_limit = "one day"; },
+           [](PlanOptions& o) { o.cache_shards = 0; }, [](PlanOptions& o) { o.sbatch_args = {"a\nb"}; }}) {
+    PlanOptions q = SmallPlan(dir / "bad");
+    bad(q);
+    EXPECT_THROW(q.Validate(), ConfigError);
+  }
+  EXPECT_EQ(ShellQuote("/a/b-c.d"), "/a/b-c.d");
+  EXPECT_EQ(ShellQuote("it's here"), "'it'\\''s here'");
+  fs::remove_all(dir);
+}
+
+TEST(PlanCli, SettingsPlanAndCacheBuild) {
+  const fs::path dir = TempDir("plan_cli");
+  const std::string ds = MakeToneDataset(dir / "data");
+  CliResult r = RunCli("experiment plan --help");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_TRUE(Contains(r.out, "ascnet experiment plan --dataset")) << r.out;
+  r = RunCli("experiment plan --dataset " + ds + " --arch cnn --features logmel --steps 3 --out " +
+             (dir / "exp").string() + " --cpus-per-task 1");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(Contains(r.out, "3 split(s)")) << r.out;
+  EXPECT_TRUE(Contains(r.out, "submit.sh")) << r.out;
+  const std::string settings = (dir / "exp/experiment.json").string();
+  // --settings carries the whole recipe: recipe flags beside it are refused.
+  r = RunCli("experiment --settings " + settings + " --out " + (dir / "exp").string() + " --preset fast");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(Contains(r.err, "--preset cannot be given")) << r.err;
+  // cache build: a shard, then the assembly, then a cached no-op.
+  const std::string cache = (dir / "cache").string();
+  r = RunCli("cache build --settings " + settings + " --cache " + cache + " --shard 2/3 -q");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(Contains(r.out, "logmel shard 2/3: 6 items, 6 extracted now")) << r.out;
+  r = RunCli("cache build --settings " + settings + " --cache " + cache + " -q");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(Contains(r.out, "logmel: 18 items")) << r.out;
+  EXPECT_TRUE(Contains(r.out, "12 extracted now, 6 from shards, 0 already cached")) << r.out;
+  r = RunCli("cache build --dataset " + ds + " --features logmel --cache " + cache + " -q");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(Contains(r.out, "0 extracted now, 0 from shards, 18 already cached")) << r.out
+      << "the same recipe flags give the same cache as the settings";
+  r = RunCli("cache build --dataset " + ds + " --cache " + cache + " --shard 4/3");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(Contains(r.err, "--shard '4/3'")) << r.err;
+  r = RunCli("cache build --settings " + settings + " --dataset " + ds + " --cache " + cache);
+  EXPECT_EQ(r.code, 1);
+  fs::remove_all(dir);
+}
