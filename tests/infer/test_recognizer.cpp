@@ -36,7 +36,7 @@ TEST(Recognizer, StreamingFileClassificationEqualsWholeFilePipeline) {
       EXPECT_NEAR(std::accumulate(p.Row(s), p.Row(s) + p.cols, 0.0), 1.0, 1e-6);
       for (int64_t c = 0; c < p.cols; ++c) EXPECT_NEAR(r.segments[s].probs[c], p(s, c), 1e-5);
     }
-    EXPECT_EQ(r.label, FuseLogPosteriors(p));
+    EXPECT_EQ(r.label, DecideLogScore(SumLogPosteriors(p)));
   }
 }
 

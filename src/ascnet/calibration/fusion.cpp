@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <unordered_map>
 
 #include "ascnet/core/error.h"
 
@@ -34,14 +33,6 @@ void AddLogRow(const double* row, int64_t k, double floor, std::vector<double>& 
   for (int64_t c = 0; c < k; ++c) score[static_cast<size_t>(c)] += std::log(std::max(row[c], floor));
 }
 
-int ArgMax(const std::vector<double>& v) {
-  int best = 0;
-  for (size_t i = 1; i < v.size(); ++i) {
-    if (v[i] > v[static_cast<size_t>(best)]) best = static_cast<int>(i);
-  }
-  return best;
-}
-
 }  // namespace
 
 std::vector<double> SumLogPosteriors(const DoubleMatrix& posteriors, double floor) {
@@ -52,81 +43,21 @@ std::vector<double> SumLogPosteriors(const DoubleMatrix& posteriors, double floo
   return score;
 }
 
-int FuseLogPosteriors(const DoubleMatrix& posteriors, double floor) {
-  return ArgMax(SumLogPosteriors(posteriors, floor));
-}
-
-int FuseLogPosteriors(const std::vector<DoubleMatrix>& systems, double floor) {
-  if (systems.empty()) throw ConfigError("FuseLogPosteriors: no systems (expected at least 1)");
-  std::vector<double> total;
-  for (size_t s = 0; s < systems.size(); ++s) {
-    const auto score = SumLogPosteriors(systems[s], floor);
-    if (s == 0) {
-      total = score;
-    } else if (score.size() != total.size()) {
-      throw ConfigError("FuseLogPosteriors: system " + std::to_string(s) + " has " + std::to_string(score.size()) +
-                        " classes, system 0 has " + std::to_string(total.size()) + " (expected equal)");
-    } else {
-      for (size_t c = 0; c < total.size(); ++c) total[c] += score[c];
-    }
+void AddLogScore(const std::vector<double>& score, std::vector<double>* total) {
+  if (total->empty()) {
+    *total = score;
+    return;
   }
-  return ArgMax(total);
-}
-
-std::vector<RecordingDecision> FuseByRecording(const SegmentPosteriors& system, double floor) {
-  return FuseByRecording(std::vector<SegmentPosteriors>{system}, floor);
-}
-
-std::vector<RecordingDecision> FuseByRecording(const std::vector<SegmentPosteriors>& systems, double floor) {
-  CheckFloor(floor);
-  if (systems.empty()) throw ConfigError("FuseByRecording: no systems (expected at least 1)");
-  std::vector<RecordingDecision> out;
-  std::unordered_map<std::string, size_t> index;
-  const int64_t k = systems[0].posteriors.cols;
-  for (size_t s = 0; s < systems.size(); ++s) {
-    const auto& sys = systems[s];
-    const std::string what = "FuseByRecording (system " + std::to_string(s) + ")";
-    CheckPosteriors(sys.posteriors, what);
-    if (static_cast<int64_t>(sys.recording_ids.size()) != sys.posteriors.rows) {
-      throw ConfigError(what + ": " + std::to_string(sys.recording_ids.size()) + " recording ids for " +
-                        std::to_string(sys.posteriors.rows) + " segments (expected equal)");
-    }
-    if (sys.posteriors.cols != k) {
-      throw ConfigError(what + ": " + std::to_string(sys.posteriors.cols) + " classes, system 0 has " +
-                        std::to_string(k) + " (expected equal)");
-    }
-    std::vector<char> seen(out.size(), 0);
-    for (int64_t r = 0; r < sys.posteriors.rows; ++r) {
-      const std::string& id = sys.recording_ids[static_cast<size_t>(r)];
-      auto it = index.find(id);
-      size_t at;
-      if (it == index.end()) {
-        if (s > 0) {
-          throw ConfigError(what + ": recording '" + id + "' has no segments in system 0 (expected every system to cover the same recordings)");
-        }
-        at = out.size();
-        index.emplace(id, at);
-        RecordingDecision d;
-        d.recording_id = id;
-        d.score.assign(static_cast<size_t>(k), 0.0);
-        out.push_back(std::move(d));
-        seen.push_back(0);
-      } else {
-        at = it->second;
-      }
-      seen[at] = 1;
-      AddLogRow(sys.posteriors.Row(r), k, floor, out[at].score);
-      ++out[at].num_segments;
-    }
-    for (size_t i = 0; i < seen.size(); ++i) {
-      if (!seen[i]) {
-        throw ConfigError(what + ": recording '" + out[i].recording_id +
-                          "' has no segments in this system (expected every system to cover the same recordings)");
-      }
-    }
+  if (score.size() != total->size()) {
+    throw ConfigError("fusion: a log score of " + std::to_string(score.size()) + " classes added to one of " +
+                      std::to_string(total->size()) + " (expected equal class counts)");
   }
-  for (auto& d : out) d.label = ArgMax(d.score);
-  return out;
+  for (size_t c = 0; c < score.size(); ++c) (*total)[c] += score[c];
+}
+
+int DecideLogScore(const std::vector<double>& log_score) {
+  if (log_score.empty()) return -1;
+  return static_cast<int>(std::max_element(log_score.begin(), log_score.end()) - log_score.begin());
 }
 
 std::vector<double> FusedPosterior(const std::vector<double>& log_score) {

@@ -2,7 +2,6 @@
 // (shared spec system.md; algorithms.md §4).
 #pragma once
 
-#include <string>
 #include <vector>
 
 #include "ascnet/calibration/matrix.h"
@@ -17,38 +16,16 @@ constexpr double kPosteriorFloor = 1e-7;
 /// or floor is not in (0, 1].
 std::vector<double> SumLogPosteriors(const DoubleMatrix& posteriors, double floor = kPosteriorFloor);
 
+/// Adds one fused log score to a running total, class by class: the segments of one
+/// recording read in blocks, or the systems of a feature fusion (Mel + Gammatone). An empty
+/// total takes `score` as it is. ConfigError if the class counts differ.
+void AddLogScore(const std::vector<double>& score, std::vector<double>* total);
+
+/// The decision of a fused log score: argmax_c (lowest class index on ties); -1 if empty.
+int DecideLogScore(const std::vector<double>& log_score);
+
 /// The recording's posterior from a fused log score: softmax_c(score_c) (what classify prints
 /// as "probabilities" and the experiment's DCASE-style TSV holds). Empty in, empty out.
 std::vector<double> FusedPosterior(const std::vector<double>& log_score);
-
-/// argmax_c of SumLogPosteriors (lowest class index on ties).
-int FuseLogPosteriors(const DoubleMatrix& posteriors, double floor = kPosteriorFloor);
-
-/// Feature fusion: the log posteriors of every segment of every system are summed (all
-/// systems must have the same K); argmax, lowest index on ties.
-int FuseLogPosteriors(const std::vector<DoubleMatrix>& systems, double floor = kPosteriorFloor);
-
-/// One system's segment posteriors with the recording each segment came from.
-struct SegmentPosteriors {
-  std::vector<std::string> recording_ids;  ///< one per row of posteriors
-  DoubleMatrix posteriors;                 ///< [N x K]
-};
-
-struct RecordingDecision {
-  std::string recording_id;
-  int label = -1;                 ///< argmax of score
-  int num_segments = 0;           ///< segments summed, over all systems
-  std::vector<double> score;      ///< sum of floored log posteriors per class
-};
-
-/// Groups the segments of one system by recording id and fuses each recording.
-/// Recordings come out in order of first appearance.
-std::vector<RecordingDecision> FuseByRecording(const SegmentPosteriors& system, double floor = kPosteriorFloor);
-
-/// Feature fusion by recording: for each recording, sums the log posteriors of its
-/// segments in every system. Every recording must appear in every system (ConfigError
-/// naming the recording otherwise) and K must agree. Order: first appearance in systems[0].
-std::vector<RecordingDecision> FuseByRecording(const std::vector<SegmentPosteriors>& systems,
-                                               double floor = kPosteriorFloor);
 
 }  // namespace ascnet

@@ -55,7 +55,6 @@ struct RunOutputs {
 };
 
 int Argmax(const double* p, int64_t n) { return static_cast<int>(std::max_element(p, p + n) - p); }
-int Argmax(const std::vector<double>& v) { return Argmax(v.data(), static_cast<int64_t>(v.size())); }
 
 // Network outputs for a list of segments (any order), `chunk` at a time.
 void ForwardSegments(Classifier& clf, const SegmentSource& src, const std::vector<int64_t>& segs,
@@ -106,7 +105,7 @@ void WriteDcaseTsv(const std::string& path, const Dataset& ds, const std::vector
   char buf[32];
   for (size_t i = 0; i < items.size(); ++i) {
     const std::vector<double> p = FusedPosterior(log_scores[i]);
-    os << ds.items[static_cast<size_t>(items[i])].id << "\t" << ds.classes[static_cast<size_t>(Argmax(log_scores[i]))];
+    os << ds.items[static_cast<size_t>(items[i])].id << "\t" << ds.classes[static_cast<size_t>(DecideLogScore(log_scores[i]))];
     for (double v : p) {
       std::snprintf(buf, sizeof buf, "\t%.6f", v);
       os << buf;
@@ -209,7 +208,7 @@ RunOutputs RunSystem(const ExperimentOptions& o, const Dataset& ds, const Split&
 
 std::vector<int> RecordingDecisions(const std::vector<std::vector<double>>& scores) {
   std::vector<int> d;
-  for (const auto& s : scores) d.push_back(Argmax(s));
+  for (const auto& s : scores) d.push_back(DecideLogScore(s));
   return d;
 }
 
@@ -485,15 +484,13 @@ ExperimentResults RunExperiment(const ExperimentOptions& o) {
       if (per_feature.size() > 1) {
         // Feature fusion: sum the per-recording log posteriors of every feature system.
         for (bool softmax : {false, true}) {
-          std::vector<std::vector<double>> fused = softmax ? per_feature[0].log_soft : per_feature[0].log_svm;
-          for (size_t f = 1; f < per_feature.size(); ++f) {
-            const auto& other = softmax ? per_feature[f].log_soft : per_feature[f].log_svm;
-            if (per_feature[f].items != per_feature[0].items) {
+          std::vector<std::vector<double>> fused(per_feature[0].items.size());
+          for (const RunOutputs& r : per_feature) {
+            if (r.items != per_feature[0].items) {
               throw FormatError("split " + split.name + ": the feature systems scored different test items");
             }
-            for (size_t i = 0; i < fused.size(); ++i) {
-              for (int c = 0; c < k; ++c) fused[i][static_cast<size_t>(c)] += other[i][static_cast<size_t>(c)];
-            }
+            const auto& scores = softmax ? r.log_soft : r.log_svm;
+            for (size_t i = 0; i < fused.size(); ++i) AddLogScore(scores[i], &fused[i]);
           }
           result.systems.push_back({SystemName(arch, "fusion", softmax), std::nullopt,
                                     ComputeMetrics(per_feature[0].truth, RecordingDecisions(fused), k)});

@@ -72,16 +72,14 @@ FloatMatrix Recognizer::Embed(const float* segments, int64_t count) {
 
 void Recognizer::Accumulate(const DoubleMatrix& posteriors, RecordingScore* score) {
   if (posteriors.rows == 0) return;
-  const std::vector<double> s = SumLogPosteriors(posteriors);
-  if (score->log_score.empty()) score->log_score.assign(s.size(), 0.0);
-  for (size_t c = 0; c < s.size(); ++c) score->log_score[c] += s[c];
+  AddLogScore(SumLogPosteriors(posteriors), &score->log_score);
   score->num_segments += posteriors.rows;
 }
 
 void Recognizer::Decide(RecordingScore* score) {
   const std::vector<double>& s = score->log_score;
   if (s.empty()) return;
-  score->label = static_cast<int>(std::max_element(s.begin(), s.end()) - s.begin());
+  score->label = DecideLogScore(s);
   score->probs = FusedPosterior(s);
 }
 
