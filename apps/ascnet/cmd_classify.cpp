@@ -151,7 +151,7 @@ void RegisterClassify(CLI::App& app) {
   auto a = std::make_shared<ClassifyArgs>();
   CLI::App* c = AddCommand(app, "classify",
                            "Classify audio files or folders with a trained model bundle (one JSON object per line, or CSV)",
-                           "ascnet classify --model runs/demo/model.ascnet recording.wav more/recordings/",
+                           "ascnet classify --model runs/demo/splits/fold1/attcrnn-logmel/model.ascnet recording.wav more/recordings/",
                            [a] { return RunClassify(*a); });
   c->add_option("--model", a->model, "Model bundle (.ascnet)")->required();
   c->add_option("inputs", a->inputs, "Audio files or folders (any format libsndfile reads, any rate and length)")

@@ -43,7 +43,7 @@ void RegisterExplain(CLI::App& app) {
   CLI::App* c = AddCommand(app, "explain",
                            "Draw where an Att-CRNN listened: per segment the log spectrogram, the attention mask "
                            "A = a_spa x a_tem aligned in time, and the posteriors (one PNG)",
-                           "ascnet explain --model runs/demo/model.ascnet recording.wav -o attention.png",
+                           "ascnet explain --model runs/demo/splits/fold1/attcrnn-logmel/model.ascnet recording.wav -o attention.png",
                            [a] { return RunExplain(*a); });
   c->add_option("--model", a->model, "Att-CRNN model bundle (.ascnet)")->required();
   c->add_option("input", a->input, "Audio file (any format libsndfile reads, any rate)")->required();

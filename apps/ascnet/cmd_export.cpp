@@ -35,7 +35,7 @@ void RegisterExport(CLI::App& app) {
   CLI::App* c = AddCommand(app, "export",
                            "Export a model bundle as a TorchScript module: forward(normalised segments [B, C, M, T]) "
                            "-> probabilities [B, classes]; also network(), softmax(), svm(), attention(), normalise()",
-                           "ascnet export --model runs/demo/model.ascnet --torchscript model.pt",
+                           "ascnet export --model runs/demo/splits/fold1/attcrnn-logmel/model.ascnet --torchscript model.pt",
                            [a] { return RunExport(*a); });
   c->add_option("--model", a->model, "Model bundle (.ascnet)")->required();
   c->add_option("--torchscript", a->torchscript, "Output TorchScript file (.pt)")->required();

@@ -11,7 +11,7 @@ Quick start::
 
     import ascnet
     x = ascnet.features("street.wav", ascnet.FeatureConfig.preset("logmel"))  # [S, 2, 64, 80]
-    model = ascnet.Model.load("runs/demo/model.ascnet")
+    model = ascnet.Model.load("runs/demo/splits/fold1/attcrnn-logmel/model.ascnet")
     model.classify("street.wav")["label"]
 
 See docs/python.md for the whole API.

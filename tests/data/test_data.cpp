@@ -12,9 +12,7 @@
 #include "ascnet/core/error.h"
 #include "ascnet/data/dataset.h"
 
-#ifdef ASCNET_HAVE_ZLIB
 #include <zlib.h>
-#endif
 
 using namespace ascnet;
 namespace fs = std::filesystem;
@@ -489,7 +487,6 @@ TEST(DataLitis, FullSetSelfTestFails) {
   EXPECT_HAS(m2, "split split4 has 2419 train / 606 test clips; the published splits have 2419 / 607");
 }
 
-#ifdef ASCNET_HAVE_ZLIB
 namespace {
 // Writes a MAT-file level 5 with 20x? double matrices, each in a miCOMPRESSED element
 // (what Matlab's save -v7 writes).
@@ -562,7 +559,6 @@ TEST(DataLitis, MatlabV7SplitFile) {
   EXPECT_HAS(msg, "fold3026-matrices_v7.mat: not a MAT-file level 5");
   EXPECT_HAS(msg, "export the text form");
 }
-#endif
 
 // ------------------------------------------------------------------------ dcase / tau
 namespace {

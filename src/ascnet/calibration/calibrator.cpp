@@ -9,6 +9,7 @@
 
 #include "ascnet/calibration/json_fields.h"
 #include "ascnet/core/error.h"
+#include "ascnet/core/text.h"
 
 namespace ascnet {
 namespace {
@@ -17,10 +18,8 @@ constexpr const char* kFormat = "ascnet.calibrator";
 constexpr int kVersion = 1;
 
 template <typename T>
-[[noreturn]] void BadOption(const std::string& field, const std::string& expected, T got) {
-  std::ostringstream os;
-  os << "invalid calibration option " << field << " = " << got << " (expected " << expected << ")";
-  throw ConfigError(os.str());
+[[noreturn]] void Bad(const std::string& field, const std::string& expected, T got) {
+  BadOption("calibration", field, expected, Str(got));
 }
 
 // Unbiased draw in [0, n) from a 64-bit engine (rejection sampling).
@@ -44,12 +43,12 @@ DoubleMatrix SelectRows(const DoubleMatrix& x, const std::vector<int64_t>& idx) 
 }  // namespace
 
 void CalibrationOptions::Validate() const {
-  if (!(C > 0 && std::isfinite(C))) BadOption("C", "a finite value > 0", C);
-  if (!(eps > 0 && std::isfinite(eps))) BadOption("eps", "a finite value > 0", eps);
-  if (!(bias > 0 && std::isfinite(bias))) BadOption("bias", "a finite value > 0", bias);
-  if (cv_folds < 2 || cv_folds > 100) BadOption("cv_folds", "2..100", cv_folds);
+  if (!(C > 0 && std::isfinite(C))) Bad("C", "a finite value > 0", C);
+  if (!(eps > 0 && std::isfinite(eps))) Bad("eps", "a finite value > 0", eps);
+  if (!(bias > 0 && std::isfinite(bias))) Bad("bias", "a finite value > 0", bias);
+  if (cv_folds < 2 || cv_folds > 100) Bad("cv_folds", "2..100", cv_folds);
   if (num_classes != 0 && (num_classes < 2 || num_classes > 100000)) {
-    BadOption("num_classes", "0 (from the labels) or 2..100000", num_classes);
+    Bad("num_classes", "0 (from the labels) or 2..100000", num_classes);
   }
 }
 

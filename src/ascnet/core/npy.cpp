@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "ascnet/core/error.h"
+#include "ascnet/core/text.h"
 #include "ascnet/core/fs.h"
 
 namespace ascnet {
@@ -29,11 +30,6 @@ std::string ValueAfterKey(const std::string& header, const std::string& key, con
   return header.substr(p + 1);
 }
 
-std::string Trim(const std::string& s) {
-  size_t b = s.find_first_not_of(" \t\r\n");
-  size_t e = s.find_last_not_of(" \t\r\n");
-  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-}
 
 }  // namespace
 

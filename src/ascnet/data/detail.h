@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "ascnet/core/text.h"  // Trim
 #include "ascnet/data/dataset.h"
 
 namespace ascnet::data_detail {
@@ -47,7 +48,7 @@ std::vector<Record> ReadDelimited(const std::string& path, char delim, bool quot
 std::map<std::string, int> HeaderIndex(const Record& header);
 
 std::string ToLower(std::string s);
-std::string Trim(const std::string& s);
+
 bool ParseInt(const std::string& s, long* out);
 /// Splits on runs of whitespace.
 std::vector<std::string> SplitWhitespace(const std::string& s);

@@ -12,9 +12,7 @@
 #include "ascnet/core/fs.h"
 #include "ascnet/data/detail.h"
 
-#ifdef ASCNET_HAVE_ZLIB
 #include <zlib.h>
-#endif
 
 namespace ascnet {
 
@@ -115,7 +113,6 @@ int LitisClassOf(const std::string& name) {
   return it == k.end() ? -1 : static_cast<int>(it - k.begin());
 }
 
-#ifdef ASCNET_HAVE_ZLIB
 // ---- Minimal MAT-file level 5 reader (v6 / v7, little-endian): numeric 2-D matrices.
 struct MatMatrix {
   std::string name;
@@ -268,11 +265,9 @@ std::vector<MatMatrix> ReadMat(const std::string& path, std::string* error) {
   }
   return out;
 }
-#endif
 
 /// Split rows from the .mat form: returns (learn, test) as Records, one per split.
 bool ReadLitisMat(const std::string& path, std::vector<Record>* learn, std::vector<Record>* test, Problems& p) {
-#ifdef ASCNET_HAVE_ZLIB
   std::string error;
   const auto mats = ReadMat(path, &error);
   if (!error.empty()) {
@@ -305,12 +300,6 @@ bool ReadLitisMat(const std::string& path, std::vector<Record>* learn, std::vect
   rows(*ma, learn);
   rows(*mt, test);
   return true;
-#else
-  p.Add(path, 0, "this build reads only the text form of the LITIS splits (built without zlib); export it with "
-                 "Octave/Matlab: load fold3026-matrices_v7.mat; dlmwrite('fold3026-matrices_Learn.txt', indiceMa, ' '); "
-                 "dlmwrite('fold3026-matrices_Test.txt', indiceMt, ' ')");
-  return false;
-#endif
 }
 
 }  // namespace

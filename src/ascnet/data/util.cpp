@@ -56,12 +56,6 @@ std::string ToLower(std::string s) {
   return s;
 }
 
-std::string Trim(const std::string& s) {
-  size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return s.substr(b, e - b);
-}
 
 bool ParseInt(const std::string& s, long* out) {
   const std::string t = Trim(s);

@@ -6,19 +6,14 @@
 #include <nlohmann/json.hpp>
 
 #include "ascnet/core/error.h"
+#include "ascnet/core/text.h"
 #include "ascnet/core/json_get.h"
 
 namespace ascnet {
 namespace {
 
 [[noreturn]] void Bad(const std::string& field, const std::string& expected, const std::string& got) {
-  throw ConfigError("invalid feature option " + field + " = " + got + " (expected " + expected + ")");
-}
-template <typename T>
-std::string Str(T v) {
-  std::ostringstream os;
-  os << v;
-  return os.str();
+  BadOption("feature", field, expected, got);
 }
 
 }  // namespace

@@ -9,25 +9,13 @@
 #include "ascnet/core/error.h"
 #include "ascnet/core/npy.h"  // ShapeString
 #include "ascnet/core/json_get.h"
+#include "ascnet/core/text.h"
 
 namespace ascnet {
 namespace {
 
 [[noreturn]] void Bad(const std::string& field, const std::string& expected, const std::string& got) {
-  throw ConfigError("invalid architecture option " + field + " = " + got + " (expected " + expected + ")");
-}
-template <typename T>
-std::string Str(const T& v) {
-  std::ostringstream os;
-  os << v;
-  return os.str();
-}
-std::string Str(const std::vector<int>& v) {
-  std::ostringstream os;
-  os << "[";
-  for (size_t i = 0; i < v.size(); ++i) os << (i ? ", " : "") << v[i];
-  os << "]";
-  return os.str();
+  BadOption("architecture", field, expected, got);
 }
 bool IsProb(double p) { return std::isfinite(p) && p >= 0.0 && p < 1.0; }
 

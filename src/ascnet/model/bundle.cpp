@@ -16,6 +16,7 @@
 #include "ascnet/core/fs.h"
 #include "ascnet/core/json_get.h"
 #include "ascnet/core/npy.h"  // ShapeString
+#include "ascnet/core/text.h"
 
 namespace ascnet {
 namespace {
@@ -31,12 +32,6 @@ constexpr const char* kFormatName = "ascnet-model-bundle";
   throw BundleError(WithPath(name, part + ": " + problem));
 }
 
-template <typename T>
-std::string Str(const T& v) {
-  std::ostringstream os;
-  os << v;
-  return os.str();
-}
 
 
 std::string Hex(uint32_t v) {

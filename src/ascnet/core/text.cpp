@@ -1,0 +1,20 @@
+#include "ascnet/core/text.h"
+
+#include <cctype>
+
+#include "ascnet/core/error.h"
+
+namespace ascnet {
+
+std::string Trim(const std::string& s) {
+  size_t b = 0, e = s.size();
+  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+  return s.substr(b, e - b);
+}
+
+void BadOption(const std::string& kind, const std::string& field, const std::string& expected, const std::string& got) {
+  throw ConfigError("invalid " + kind + " option " + field + " = " + got + " (expected " + expected + ")");
+}
+
+}  // namespace ascnet

@@ -1,0 +1,36 @@
+// Small text helpers shared by every stage: trimming, printing values into messages, and the
+// one format of an invalid-option error.
+#pragma once
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace ascnet {
+
+/// `s` without leading and trailing ASCII whitespace.
+std::string Trim(const std::string& s);
+
+/// `v` as operator<< prints it.
+template <typename T>
+std::string Str(const T& v) {
+  std::ostringstream os;
+  os << v;
+  return os.str();
+}
+/// A vector as "[a, b, c]".
+template <typename T>
+std::string Str(const std::vector<T>& v) {
+  std::ostringstream os;
+  os << "[";
+  for (size_t i = 0; i < v.size(); ++i) os << (i ? ", " : "") << v[i];
+  os << "]";
+  return os.str();
+}
+
+/// Throws ConfigError "invalid <kind> option <field> = <got> (expected <expected>)", e.g.
+/// kind "feature", field "frame.hop_length", expected "1..frame_length samples".
+[[noreturn]] void BadOption(const std::string& kind, const std::string& field, const std::string& expected,
+                            const std::string& got);
+
+}  // namespace ascnet
