@@ -31,7 +31,7 @@ namespace fs = std::filesystem;
 // fuzzing runs kept). A target with neither is a test failure, never a silent pass.
 std::vector<fs::path> Inputs(const std::string& target) {
   std::vector<fs::path> v;
-  for (const fs::path dir : {fs::path(ASCNET_FUZZ_CRASHES) / target, fs::path(ASCNET_FUZZ_CORPUS) / target}) {
+  for (const fs::path& dir : {fs::path(ASCNET_FUZZ_CRASHES) / target, fs::path(ASCNET_FUZZ_CORPUS) / target}) {
     if (!fs::is_directory(dir)) continue;
     for (const auto& e : fs::directory_iterator(dir))
       if (e.is_regular_file()) v.push_back(e.path());

@@ -241,3 +241,19 @@ TEST(Seeds, DeriveSeedIsStableAndSpread) {
 
 }  // namespace
 }  // namespace ascnet
+
+namespace ascnet {
+TEST(RecipeArch, AttentionScaleIsResolvedInOnePlaceAndACnnHasNone) {
+  const ArchConfig att = ArchConfig::Preset("attcrnn", 9), cnn = ArchConfig::Preset("cnn", 9);
+  const TrainOptions def = TrainOptions::Preset("default"), paper = TrainOptions::Preset("paper");
+  EXPECT_EQ(ArchConfig::ScaleName(WithRecipeAttentionScale(att, def, "").attention_scale),
+            TrainOptions::DefaultAttentionScale("default"));
+  EXPECT_EQ(WithRecipeAttentionScale(att, paper, "").attention_scale, ArchConfig::AttentionScale::kNone);
+  EXPECT_EQ(WithRecipeAttentionScale(att, paper, "learned").attention_scale, ArchConfig::AttentionScale::kLearned);
+  // A CNN has no attention: the same architecture JSON whatever scale the run names.
+  const nlohmann::json plain = WithRecipeAttentionScale(cnn, paper, "");
+  EXPECT_EQ(nlohmann::json(WithRecipeAttentionScale(cnn, def, "")), plain);
+  EXPECT_EQ(nlohmann::json(WithRecipeAttentionScale(cnn, def, "mean1")), plain);
+  EXPECT_THROW(WithRecipeAttentionScale(att, def, "twice"), ConfigError);
+}
+}  // namespace ascnet

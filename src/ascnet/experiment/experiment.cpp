@@ -138,8 +138,7 @@ RunOutputs RunSystem(const ExperimentOptions& o, const Dataset& ds, const Split&
       arch = it->second;
       arch.classes = static_cast<int>(ds.classes.size());
     }
-    const std::string scale = !o.attention_scale.empty() ? o.attention_scale : TrainOptions::DefaultAttentionScale(o.train.preset);
-    if (arch.IsAttCrnn()) arch.attention_scale = ArchConfig::ParseScale(scale);
+    arch = WithRecipeAttentionScale(arch, o.train, o.attention_scale);
     TrainOptions t = o.train;
     t.out_dir = dir;
     t.resume = PathExists(CheckpointPath(dir));

@@ -101,11 +101,10 @@ std::string TorchScriptSource(const ModelBundle& bundle, ScoreKind scorer) {
          "self.spatial_v_weight, None).squeeze(-1)\n";
     s << "    a_spa = torch.softmax(e_spa, 1)\n";
     s << "    att = a_spa.unsqueeze(2) * a_tem.unsqueeze(1)\n";
-    switch (a.attention_scale) {
-      case ArchConfig::AttentionScale::kNone: break;
-      case ArchConfig::AttentionScale::kMean1:
-      case ArchConfig::AttentionScale::kRow1: s << "    att = att * " << Num(a.FixedAttentionScale()) << "\n"; break;
-      case ArchConfig::AttentionScale::kLearned: s << "    att = att * self.attention_scale\n"; break;
+    if (a.LearnsAttentionScale()) {
+      s << "    att = att * self.attention_scale\n";
+    } else if (a.FixedAttentionScale() != 1.0) {
+      s << "    att = att * " << Num(a.FixedAttentionScale()) << "\n";
     }
     s << "    pooled = torch.tanh(att * zs).sum(2)\n";
     s << "    logits = torch.linear(pooled, self.classifier_weight, self.classifier_bias)\n";

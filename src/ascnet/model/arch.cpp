@@ -235,7 +235,7 @@ std::vector<LayerInfo> DescribeLayers(const ArchConfig& c) {
                                                                                                                 : "scale * ") +
                         "a_spa_s a_tem_t Z_st)",
                     {1, 2 * h},
-                    c.attention_scale == ArchConfig::AttentionScale::kLearned ? 1 : 0});
+                    c.LearnsAttentionScale() ? 1 : 0});
     rows.push_back({"classifier", "Linear 2H->C (logits)", {1, c.classes}, 2 * h * c.classes + c.classes});
   } else {
     rows.push_back({"global_max", "max over frequency and time", {1, ch}, 0});

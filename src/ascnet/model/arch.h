@@ -56,6 +56,9 @@ struct ArchConfig {
   /// The fixed s of a fixed-scale kind: 1 (kNone), 2H*T (kMean1), 2H (kRow1); kLearned's
   /// initial value (2H*T) for kLearned.
   double FixedAttentionScale() const;
+  /// True for kLearned: s is a trained parameter (initialised to FixedAttentionScale()); the
+  /// other kinds multiply the mask by FixedAttentionScale() (1 for kNone: unchanged).
+  bool LearnsAttentionScale() const { return attention_scale == AttentionScale::kLearned; }
 
   /// Throws ConfigError naming the field and the expected range.
   void Validate() const;

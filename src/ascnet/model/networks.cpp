@@ -76,7 +76,7 @@ AttCrnnImpl::AttCrnnImpl(const ArchConfig& arch) : NetworkImpl("AttCrnn"), arch_
   spatial_w = register_module("spatial_w", torch::nn::Linear(arch_.frames, a));
   spatial_v = register_module("spatial_v", torch::nn::Linear(torch::nn::LinearOptions(a, 1).bias(false)));
   classifier = register_module("classifier", torch::nn::Linear(2 * h, arch_.classes));
-  if (arch_.attention_scale == ArchConfig::AttentionScale::kLearned) {
+  if (arch_.LearnsAttentionScale()) {
     scale = register_parameter("attention_scale", torch::full({1}, arch_.FixedAttentionScale()));
   }
 }
@@ -107,11 +107,10 @@ NetOutput AttCrnnImpl::Attend(const torch::Tensor& z) {
   out.a_spa = torch::softmax(e_spa, 1);                                                              // [B, 2H]
   // A = a_spa (outer) a_tem, x_s = sum_t tanh(s * A_st * Z_st).
   torch::Tensor att = out.a_spa.unsqueeze(2) * out.a_tem.unsqueeze(1);                               // [B, 2H, T]
-  switch (arch_.attention_scale) {
-    case ArchConfig::AttentionScale::kNone: break;
-    case ArchConfig::AttentionScale::kMean1:
-    case ArchConfig::AttentionScale::kRow1: att = att * arch_.FixedAttentionScale(); break;
-    case ArchConfig::AttentionScale::kLearned: att = att * scale; break;
+  if (arch_.LearnsAttentionScale()) {
+    att = att * scale;
+  } else if (arch_.FixedAttentionScale() != 1.0) {
+    att = att * arch_.FixedAttentionScale();
   }
   out.pooled = torch::tanh(att * zs).sum(2);                                                         // [B, 2H]
   out.logits = classifier->forward(out.pooled);                                                      // [B, C]

@@ -40,6 +40,13 @@ std::string TrainOptions::DefaultAttentionScale(const std::string& preset) {
   return preset == "paper" ? "none" : "row1";
 }
 
+ArchConfig WithRecipeAttentionScale(ArchConfig arch, const TrainOptions& train, const std::string& scale) {
+  const ArchConfig::AttentionScale s =
+      ArchConfig::ParseScale(scale.empty() ? TrainOptions::DefaultAttentionScale(train.preset) : scale);
+  arch.attention_scale = arch.IsAttCrnn() ? s : ArchConfig::AttentionScale::kNone;
+  return arch;
+}
+
 const std::vector<std::string>& TrainOptions::PresetNames() {
   static const std::vector<std::string> names = {"default", "augment", "fast", "paper"};
   return names;

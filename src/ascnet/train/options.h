@@ -11,6 +11,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "ascnet/features/options.h"
+#include "ascnet/model/arch.h"
 
 namespace ascnet {
 
@@ -113,6 +114,13 @@ struct TrainOptions {
   void Validate() const;
   std::string ToString() const;
 };
+
+/// The architecture a recipe trains, one rule for `ascnet train`, `ascnet experiment` and the
+/// Python package: an Att-CRNN gets the attention scale `scale` (an ArchConfig::ScaleName; "" =
+/// TrainOptions::DefaultAttentionScale(train.preset)); a CNN has no attention and keeps
+/// kNone whatever is given, so the same system always has the same architecture JSON.
+/// ConfigError for an unknown scale name.
+ArchConfig WithRecipeAttentionScale(ArchConfig arch, const TrainOptions& train, const std::string& scale);
 
 void to_json(nlohmann::json& j, const TrainOptions& o);
 /// Requires every field; ConfigError naming a missing or mistyped one.

@@ -28,12 +28,10 @@ TrainSplitResult TrainSplit(const TrainSplitOptions& o, const TrainHooks& hooks)
   }
   const Split& split = dataset.splits[static_cast<size_t>(chosen[0])];
 
-  ArchConfig arch = ArchConfig::Preset(o.arch, static_cast<int>(dataset.classes.size()));
-  // The fast preset rescales the Att-CRNN's attention mask unless told otherwise.
-  const std::string scale =
-      o.attention_scale.empty() ? TrainOptions::DefaultAttentionScale(o.train.preset) : o.attention_scale;
-  arch.attention_scale = ArchConfig::ParseScale(scale);
+  ArchConfig arch = WithRecipeAttentionScale(ArchConfig::Preset(o.arch, static_cast<int>(dataset.classes.size())),
+                                             o.train, o.attention_scale);
   arch.Validate();
+  const std::string scale = ArchConfig::ScaleName(arch.attention_scale);
 
   CacheOptions cache_options;
   cache_options.root = o.cache;
