@@ -7,6 +7,7 @@
 #include "ascnet/core/error.h"
 #include "ascnet/model/arch.h"
 #include "ascnet/model/bundle_info.h"
+#include "ascnet/model/complexity.h"
 #include "cli_common.h"
 #include "commands.h"
 
@@ -18,6 +19,7 @@ struct InfoArgs {
   std::string arch;
   int classes = 19;
   std::string attention_scale = "none";
+  std::string features = "logmel";
 };
 
 int RunInfo(const InfoArgs& a) {
@@ -29,7 +31,8 @@ int RunInfo(const InfoArgs& a) {
     ArchConfig c = ArchConfig::Preset(a.arch, a.classes);
     c.attention_scale = ArchConfig::ParseScale(a.attention_scale);
     c.Validate();
-    std::cout << c.ToString() << "\n\n" << FormatArchitecture(c);
+    std::cout << c.ToString() << "\n\n" << FormatArchitecture(c) << "\n"
+              << ComputeComplexity(c, FeatureConfig::Preset(a.features)).ToString();
     return 0;
   }
   BundleSummary s;
@@ -58,6 +61,7 @@ int RunInfo(const InfoArgs& a) {
   if (s.parameters != CountParameters(s.arch)) {
     std::cout << "parameters (loaded network): " << s.parameters << "\n";
   }
+  std::cout << "\n" << ComputeComplexity(s.arch, s.features).ToString();
   return 0;
 }
 
@@ -75,6 +79,10 @@ void RegisterInfo(CLI::App& app) {
   sub->add_option("--classes", args->classes, "number of classes for --arch")->check(CLI::Range(2, 100000));
   sub->add_option("--attention-scale", args->attention_scale, "attention scale for --arch")
       ->check(CLI::IsMember(ArchConfig::ScaleNames()));
+  sub->add_option("--features", args->features,
+                  "feature preset whose front end and windows the complexity of --arch is counted with")
+      ->check(CLI::IsMember({"logmel", "loggam"}))
+      ->capture_default_str();
 }
 
 }  // namespace ascnet::cli

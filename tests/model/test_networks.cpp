@@ -7,6 +7,7 @@
 
 #include "ascnet/core/error.h"
 #include "ascnet/model/arch.h"
+#include "ascnet/model/complexity.h"
 #include "ascnet/model/networks.h"
 
 namespace ascnet {
@@ -331,6 +332,48 @@ TEST(Networks, GradientsReachEveryParameter) {
       if (!a.IsAttCrnn()) break;
     }
   }
+}
+
+TEST(Complexity, NetworkMacsMatchAHandCount) {
+  // Att-CRNN preset, 9 classes, one 2 x 64 x 80 segment (T = 80, H = 128, attention 64).
+  const int64_t conv = 2 * 64 * 5 * 5 * 64 * 80 + 64 * 128 * 3 * 3 * 16 * 80 + 128 * 256 * 2 * 2 * 4 * 80;
+  const int64_t bn = 64 * 64 * 80 + 128 * 16 * 80 + 256 * 4 * 80;
+  const int64_t gru = 2 * 80 * 3 * 128 * (256 + 128) + 2 * 80 * 3 * 128 * (256 + 128);
+  const int64_t proj = 80 * 256 * 256, temporal = 80 * (256 * 64 + 64), spatial = 256 * (80 * 64 + 64);
+  const int64_t pool = 256 * 80, classifier = 256 * 9;
+  const ArchConfig att = ArchConfig::Preset("attcrnn", 9);
+  EXPECT_EQ(CountMacs(att), conv + bn + gru + proj + temporal + spatial + pool + classifier);
+  EXPECT_EQ(CountMacs(att), 208366848);
+  // CNN: the same conv block, then global max and a 256 -> 9 classifier.
+  EXPECT_EQ(CountMacs(ArchConfig::Preset("cnn", 9)), conv + bn + 256 * 9);
+}
+
+TEST(Complexity, PerSecondOfAudioAndTheFrontEnd) {
+  const ArchConfig att = ArchConfig::Preset("attcrnn", 9);
+  FeatureConfig mel = FeatureConfig::Preset("logmel");
+  const Complexity c = ComputeComplexity(att, mel);
+  EXPECT_EQ(c.parameters, CountParameters(att));
+  EXPECT_EQ(c.parameter_bytes, 4 * c.parameters);
+  EXPECT_NEAR(c.frames_per_second, 22050.0 / 551, 1e-9);
+  EXPECT_NEAR(c.segments_per_second, 22050.0 / 551 / 80, 1e-12);  // the paper's grid: every 80 frames
+  EXPECT_NEAR(c.network_macs_per_second, 208366848 * c.segments_per_second, 1e-3);
+  EXPECT_EQ(c.front_end.window, 1102);
+  EXPECT_EQ(c.front_end.fft, 2048 * 11);
+  EXPECT_EQ(c.front_end.power, 2 * 1025);
+  EXPECT_EQ(c.front_end.noise, 41 * 1025);
+  EXPECT_EQ(c.front_end.log, 2 * 64);
+  // Mel rows are sparse (overlapping triangles: about 2 weights per bin); Gammatone's are not.
+  EXPECT_GT(c.front_end.filterbank, 2 * 1025);
+  EXPECT_LT(c.front_end.filterbank, 2 * 3 * 1025);
+  EXPECT_NEAR(c.front_end_macs_per_second, c.front_end.PerFrame() * c.frames_per_second, 1e-6);
+  // Half the hop: twice the windows per second.
+  mel.segment.hop = 40;
+  EXPECT_NEAR(ComputeComplexity(att, mel).network_macs_per_second, 2 * c.network_macs_per_second, 1e-3);
+  // A front end that does not fit the network is a clear error.
+  FeatureConfig one = FeatureConfig::Preset("logmel");
+  one.background_channel = false;
+  EXPECT_THROW(ComputeComplexity(att, one), ConfigError);
+  EXPECT_NE(c.ToString().find("GMAC per second of audio"), std::string::npos);
 }
 
 }  // namespace

@@ -243,4 +243,17 @@ SegmentImages FeatureExtractor::Compute(const FeatureConfig& config, const std::
   return out;
 }
 
+FrontEndCost FrontEndMacsPerFrame(const FeatureConfig& config) {
+  config.Validate();
+  const int64_t bins = config.frame.NumBins(), n = config.frame.fft_size, channels = config.NumChannels();
+  FrontEndCost c;
+  c.window = config.frame.frame_length;
+  c.fft = static_cast<int64_t>(std::llround(static_cast<double>(n) * std::log2(static_cast<double>(n))));
+  c.power = 2 * bins;
+  c.noise = channels == 2 ? 41 * bins : 0;
+  c.filterbank = channels * Filterbank(config.frame, config.filterbank).NonZeros();
+  c.log = channels * config.filterbank.num_bands;
+  return c;
+}
+
 }  // namespace ascnet

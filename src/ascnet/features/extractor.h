@@ -55,4 +55,20 @@ class FeatureExtractor {
   std::unique_ptr<Impl> impl_;
 };
 
+/// Arithmetic cost of the front end per frame (frames every FrameShiftSeconds()), counting
+/// one multiply, add or divide as one MAC — the unit DCASE's low-complexity task ranks by:
+///   window     frame_length                  (Hann window)
+///   fft        fft_size * log2(fft_size)     (real FFT, the usual N log2 N count)
+///   power      2 * bins                      (|X|^2)
+///   noise      41 * bins                     (minimum statistics, counted from noise.cpp:
+///                                             smoothing 21, bias-compensated minimum 14,
+///                                             sums 4, background subtraction 2; 2-channel only)
+///   filterbank channels * non-zero weights   (the sparse rows, per channel)
+///   log        channels * bands
+struct FrontEndCost {
+  int64_t window = 0, fft = 0, power = 0, noise = 0, filterbank = 0, log = 0;
+  int64_t PerFrame() const { return window + fft + power + noise + filterbank + log; }
+};
+FrontEndCost FrontEndMacsPerFrame(const FeatureConfig& config);
+
 }  // namespace ascnet

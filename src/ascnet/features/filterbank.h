@@ -34,6 +34,8 @@ class Filterbank {
   /// spectra[frames][num_bins] -> bands[frames][num_bands]
   void ApplyBatch(const float* spectra, int64_t frames, float* bands) const;
   const std::vector<double>& dense() const { return dense_; }
+  /// Multiply-adds of one Apply: the stored (non-negligible) weights of every band.
+  int64_t NonZeros() const { return static_cast<int64_t>(weights_.size()); }
 
  private:
   int num_bands_, num_bins_;

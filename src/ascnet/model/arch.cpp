@@ -196,8 +196,9 @@ std::vector<LayerInfo> DescribeLayers(const ArchConfig& c) {
                         std::to_string(k) + " SAME (pad " + std::to_string((k - 1) / 2) + "/" +
                         std::to_string(k - 1 - (k - 1) / 2) + "), ReLU",
                     {1, f, m, t},
-                    ch * f * k * k + f});
-    rows.push_back({"conv.bn" + n, "BatchNorm2d", {1, f, m, t}, 2 * f});
+                    ch * f * k * k + f,
+                    ch * f * k * k * m * t});
+    rows.push_back({"conv.bn" + n, "BatchNorm2d", {1, f, m, t}, 2 * f, f * m * t});
     m /= c.pool;
     rows.push_back({"conv.pool" + n,
                     "MaxPool " + std::to_string(c.pool) + "x1 (frequency), Dropout " + Str(c.conv_dropout),
@@ -215,19 +216,22 @@ std::vector<LayerInfo> DescribeLayers(const ArchConfig& c) {
                       "Dropout " + Str(c.rnn_dropout) + ", bidirectional GRU " + std::to_string(in) + "->2x" +
                           std::to_string(h),
                       {1, t, 2 * h},
-                      2 * per_dir});
+                      2 * per_dir,
+                      2 * t * 3 * h * (in + h)});
       in = 2 * h;
     }
     rows.push_back({"dropout", "Dropout " + Str(c.rnn_dropout), {1, t, 2 * h}, 0});
-    rows.push_back({"proj", "Linear 2H->2H: Z = W[h_f, h_b] + b", {1, t, 2 * h}, 2 * h * 2 * h + 2 * h});
+    rows.push_back({"proj", "Linear 2H->2H: Z = W[h_f, h_b] + b", {1, t, 2 * h}, 2 * h * 2 * h + 2 * h, t * 2 * h * 2 * h});
     rows.push_back({"temporal_w, _v",
                     "a_tem = softmax_t(v_t' tanh(W_t z_t + b_t)), W_t 2H->" + std::to_string(a),
                     {1, t},
-                    2 * h * a + a + a});
+                    2 * h * a + a + a,
+                    t * (2 * h * a + a)});
     rows.push_back({"spatial_w, _v",
                     "a_spa = softmax_s(v_s' tanh(W_s z~_s + b_s)), W_s T->" + std::to_string(a),
                     {1, 2 * h},
-                    t * a + a + a});
+                    t * a + a + a,
+                    2 * h * (t * a + a)});
     rows.push_back({"attention_pool",
                     "x_s = sum_t tanh(" + std::string(c.attention_scale == ArchConfig::AttentionScale::kNone    ? ""
                                                       : c.attention_scale == ArchConfig::AttentionScale::kMean1 ? "2HT * "
@@ -235,14 +239,22 @@ std::vector<LayerInfo> DescribeLayers(const ArchConfig& c) {
                                                                                                                 : "scale * ") +
                         "a_spa_s a_tem_t Z_st)",
                     {1, 2 * h},
-                    c.LearnsAttentionScale() ? 1 : 0});
-    rows.push_back({"classifier", "Linear 2H->C (logits)", {1, c.classes}, 2 * h * c.classes + c.classes});
+                    c.LearnsAttentionScale() ? 1 : 0,
+                    2 * h * t});
+    rows.push_back({"classifier", "Linear 2H->C (logits)", {1, c.classes}, 2 * h * c.classes + c.classes, 2 * h * c.classes});
   } else {
     rows.push_back({"global_max", "max over frequency and time", {1, ch}, 0});
     rows.push_back({"classifier", "Linear " + std::to_string(ch) + "->C (logits)", {1, c.classes},
-                    ch * c.classes + c.classes});
+                    ch * c.classes + c.classes,
+                    ch * c.classes});
   }
   return rows;
+}
+
+int64_t CountMacs(const ArchConfig& c) {
+  int64_t n = 0;
+  for (const auto& r : DescribeLayers(c)) n += r.macs;
+  return n;
 }
 
 int64_t CountParameters(const ArchConfig& c) {
@@ -255,14 +267,16 @@ std::string FormatArchitecture(const ArchConfig& c) {
   const auto rows = DescribeLayers(c);
   std::ostringstream os;
   os << std::left << std::setw(20) << "layer" << std::setw(22) << "output shape" << std::right << std::setw(10)
-     << "params" << "  description\n";
-  int64_t total = 0;
+     << "params" << std::setw(12) << "MACs" << "  description\n";
+  int64_t total = 0, macs = 0;
   for (const auto& r : rows) {
     os << std::left << std::setw(20) << r.name << std::setw(22) << ShapeString(r.out_shape) << std::right
-       << std::setw(10) << r.parameters << "  " << r.description << "\n";
+       << std::setw(10) << r.parameters << std::setw(12) << r.macs << "  " << r.description << "\n";
     total += r.parameters;
+    macs += r.macs;
   }
-  os << "parameters: " << total << "\n";
+  os << "parameters: " << total << "\n"
+     << "MACs per segment: " << macs << "\n";
   return os.str();
 }
 

@@ -81,6 +81,10 @@ struct LayerInfo {
   std::string description;         ///< e.g. "Conv2d 2->64 5x5 SAME"
   std::vector<int64_t> out_shape;  ///< output shape for batch size 1 (leading 1 included)
   int64_t parameters = 0;          ///< trainable parameters of this layer
+  /// Multiply-accumulates of one segment's inference forward (batch norm: 1 per element, its
+  /// scale and shift; a GRU: the 3 gates' input and recurrent products per step and
+  /// direction; activations, pooling and softmax not counted).
+  int64_t macs = 0;
 };
 
 /// Layer list with output shapes and parameter counts, computed from the configuration
@@ -88,6 +92,8 @@ struct LayerInfo {
 std::vector<LayerInfo> DescribeLayers(const ArchConfig& c);
 /// Sum of DescribeLayers(c)'s parameter counts.
 int64_t CountParameters(const ArchConfig& c);
+/// Sum of DescribeLayers(c)'s multiply-accumulates: one segment's inference forward.
+int64_t CountMacs(const ArchConfig& c);
 /// A printable table of DescribeLayers(c) followed by "parameters: N".
 std::string FormatArchitecture(const ArchConfig& c);
 
