@@ -215,6 +215,129 @@ void WriteLogs(const std::string& dir, const TrainingLog& log) {
   WriteFileAtomically(LogJsonPath(dir), [&](std::ostream& os) { os << js << "\n"; });
 }
 
+// Phase: the segments must have the shape the architecture expects.
+void CheckSegmentShape(const SegmentSource& source, const ArchConfig& arch) {
+  const std::vector<int64_t> shape = source.segment_shape();
+  if (shape.size() != 3 || shape[0] != arch.channels || shape[1] != arch.bands || shape[2] != arch.frames) {
+    throw ConfigError(WithPath(source.name(), "segments are [" + std::to_string(shape.size() == 3 ? shape[0] : -1) +
+                                                  ", " + std::to_string(shape.size() == 3 ? shape[1] : -1) + ", " +
+                                                  std::to_string(shape.size() == 3 ? shape[2] : -1) +
+                                                  "], the architecture expects [channels " +
+                                                  std::to_string(arch.channels) + ", bands " +
+                                                  std::to_string(arch.bands) + ", frames " +
+                                                  std::to_string(arch.frames) + "]"));
+  }
+}
+
+// Phase: the split's training segments must exist (and hold two classes for mixing).
+void CheckTrainingSegments(const SplitSegments& segs, const Split& split, const TrainOptions& options) {
+  if (segs.train.empty()) throw ConfigError("split " + split.name + ": no training segments");
+  if (options.between_class) {
+    bool two = false;
+    for (int l : segs.train_labels) two = two || l != segs.train_labels[0];
+    if (!two) throw ConfigError("split " + split.name + ": between-class mixing needs training segments of at least two classes");
+  }
+}
+
+// Where training continues from: the start, or a checkpoint of the same run.
+struct ResumePoint {
+  int epoch = 0;
+  int64_t step = 0;
+  TrainingLog log;
+  bool resumed = false;
+};
+
+// Phase: create the output folder and, with `resume`, load the checkpoint of the same run
+// into the network, optimiser and weight average (refusing another run's checkpoint, or an
+// existing one without `resume`).
+ResumePoint PrepareOutput(const TrainOptions& options, const nlohmann::json& run, NetworkImpl& net,
+                          torch::optim::Optimizer& optimizer, NetworkImpl* average, torch::Device device,
+                          Progress& progress) {
+  ResumePoint at;
+  if (options.out_dir.empty()) return at;
+  std::error_code ec;
+  std::filesystem::create_directories(options.out_dir, ec);
+  if (ec) throw IoError(WithPath(options.out_dir, "cannot create the output folder (" + ec.message() + ")"));
+  const std::string ck_path = CheckpointPath(options.out_dir);
+  if (!options.resume) {
+    if (PathExists(ck_path)) {
+      throw ConfigError(WithPath(ck_path, "a checkpoint of an earlier run is already there; pass resume (--resume) "
+                                          "to continue it, or choose another output folder"));
+    }
+    return at;
+  }
+  if (!PathExists(ck_path)) {
+    progress.Line("no checkpoint at " + ck_path + ": starting a new run");
+    return at;
+  }
+  Checkpoint ck;
+  try {
+    ck = LoadCheckpoint(ck_path);
+  } catch (const CheckpointError& e) {
+    throw CheckpointError(std::string(e.what()) + "; cannot resume from it (delete " + ck_path + " to start over)");
+  }
+  if (ck.run != run) {
+    std::string diffs;
+    for (const auto& d : nlohmann::json::diff(ck.run, run)) diffs += (diffs.empty() ? "" : ", ") + d.value("path", std::string());
+    throw CheckpointError(WithPath(ck_path, "checkpoint: belongs to a different run (differs in " + diffs +
+                                                "); resume with the same options and data, or use another output folder"));
+  }
+  LoadTrainingState(ck.state, net, optimizer, device, ck_path, average);
+  at.epoch = ck.epoch;
+  at.step = ck.step;
+  at.log = ck.log;
+  at.resumed = true;
+  progress.Line("resuming " + ck_path + " after epoch " + std::to_string(at.epoch) + ", step " + std::to_string(at.step));
+  return at;
+}
+
+// Phase: after each epoch, the logs and a checkpoint to resume from (both written atomically).
+void SaveEpoch(const std::string& dir, const nlohmann::json& run, int epoch, int64_t step, const TrainingLog& log,
+               NetworkImpl& net, torch::optim::Optimizer& optimizer, NetworkImpl* average) {
+  WriteLogs(dir, log);
+  Checkpoint ck;
+  ck.run = run;
+  ck.epoch = epoch;
+  ck.step = step;
+  ck.log = log;
+  ck.state = SaveTrainingState(net, optimizer, average);
+  SaveCheckpoint(CheckpointPath(dir), ck);
+}
+
+// Phase: the bundle of a finished (or stopped) run, on the CPU, with its training metadata.
+ModelBundle MakeBundle(NetworkPtr net, const ArchConfig& arch, const SegmentSource& source, const Dataset& dataset,
+                       const Split& split, const SplitSegments& segs, const Normalisation& norm,
+                       const TrainOptions& options, const TrainResult& result) {
+  net->to(torch::kCPU);
+  SetConvMemoryFormat(*net, at::MemoryFormat::Contiguous);
+  net->eval();
+  ModelBundle b;
+  b.arch = arch;
+  b.features = source.config();
+  b.labels = dataset.classes;
+  b.normalisation = norm;
+  b.net = net;
+  nlohmann::json opt = options;
+  opt.erase("out_dir");
+  opt.erase("resume");
+  opt.erase("progress");
+  b.metadata = {{"training",
+                 {{"seed", options.seed},
+                  {"preset", options.preset},
+                  {"epochs", result.epochs},
+                  {"steps", result.steps},
+                  {"dataset", dataset.spec},
+                  {"split", split.name},
+                  {"train_segments", segs.train.size()},
+                  {"test_segments", segs.test.size()},
+                  {"test_accuracy", std::isfinite(result.test_accuracy) ? nlohmann::json(result.test_accuracy)
+                                                                        : nlohmann::json(nullptr)},
+                  {"seconds", result.log.epochs.empty() ? 0.0 : result.log.epochs.back().seconds},
+                  {"completed", result.completed},
+                  {"options", opt}}}};
+  return b;
+}
+
 }  // namespace
 
 std::string CheckpointPath(const std::string& d) { return Join(d, "checkpoint.bin"); }
@@ -230,16 +353,8 @@ TrainResult TrainModel(const SegmentSource& source, const Dataset& dataset, cons
   ArchConfig arch = arch_in;
   arch.classes = static_cast<int>(dataset.classes.size());
   arch.Validate();
+  CheckSegmentShape(source, arch);
   const std::vector<int64_t> shape = source.segment_shape();
-  if (shape.size() != 3 || shape[0] != arch.channels || shape[1] != arch.bands || shape[2] != arch.frames) {
-    throw ConfigError(WithPath(source.name(), "segments are [" + std::to_string(shape.size() == 3 ? shape[0] : -1) +
-                                                  ", " + std::to_string(shape.size() == 3 ? shape[1] : -1) + ", " +
-                                                  std::to_string(shape.size() == 3 ? shape[2] : -1) +
-                                                  "], the architecture expects [channels " +
-                                                  std::to_string(arch.channels) + ", bands " +
-                                                  std::to_string(arch.bands) + ", frames " +
-                                                  std::to_string(arch.frames) + "]"));
-  }
   const torch::Device device = ParseDevice(options.device);
   if (options.threads > 0) at::set_num_threads(options.threads);
   // ATen's OpenMP threads and OpenBLAS's own pool (Debian's LibTorch) oversubscribe the
@@ -247,13 +362,8 @@ TrainResult TrainModel(const SegmentSource& source, const Dataset& dataset, cons
   LimitOpenBlasThreads(1);
 
   const SplitSegments segs = CollectSegments(source, dataset, split);
+  CheckTrainingSegments(segs, split, options);
   const int64_t n_train = static_cast<int64_t>(segs.train.size());
-  if (n_train == 0) throw ConfigError("split " + split.name + ": no training segments");
-  if (options.between_class) {
-    bool two = false;
-    for (int l : segs.train_labels) two = two || l != segs.train_labels[0];
-    if (!two) throw ConfigError("split " + split.name + ": between-class mixing needs training segments of at least two classes");
-  }
   const Normalisation norm = ComputeNormalisation(source, segs.train);
   const int64_t spe = options.StepsPerEpoch(n_train);
   const int64_t total = options.TotalSteps(n_train);
@@ -295,45 +405,12 @@ TrainResult TrainModel(const SegmentSource& source, const Dataset& dataset, cons
       (1.0 / torch::from_blob(const_cast<float*>(norm.std.data()), {1, shape[0], shape[1], 1}, torch::kFloat)).to(device);
 
   TrainResult result;
-  int epoch = 0;
-  int64_t step = 0;
-  TrainingLog log;
+  ResumePoint start = PrepareOutput(options, run, *net, *optimizer, average.get(), device, progress);
+  int epoch = start.epoch;
+  int64_t step = start.step;
+  TrainingLog log = std::move(start.log);
+  result.resumed = start.resumed;
   const bool files = !options.out_dir.empty();
-  if (files) {
-    std::error_code ec;
-    std::filesystem::create_directories(options.out_dir, ec);
-    if (ec) throw IoError(WithPath(options.out_dir, "cannot create the output folder (" + ec.message() + ")"));
-    const std::string ck_path = CheckpointPath(options.out_dir);
-    if (options.resume) {
-      if (PathExists(ck_path)) {
-        Checkpoint ck;
-        try {
-          ck = LoadCheckpoint(ck_path);
-        } catch (const CheckpointError& e) {
-          throw CheckpointError(std::string(e.what()) + "; cannot resume from it (delete " + ck_path +
-                                " to start over)");
-        }
-        if (ck.run != run) {
-          std::string diffs;
-          for (const auto& d : nlohmann::json::diff(ck.run, run)) diffs += (diffs.empty() ? "" : ", ") + d.value("path", std::string());
-          throw CheckpointError(WithPath(ck_path, "checkpoint: belongs to a different run (differs in " + diffs +
-                                                      "); resume with the same options and data, or use another output folder"));
-        }
-        LoadTrainingState(ck.state, *net, *optimizer, device, ck_path, average.get());
-        epoch = ck.epoch;
-        step = ck.step;
-        log = ck.log;
-        result.resumed = true;
-        progress.Line("resuming " + ck_path + " after epoch " + std::to_string(epoch) + ", step " +
-                      std::to_string(step));
-      } else {
-        progress.Line("no checkpoint at " + ck_path + ": starting a new run");
-      }
-    } else if (PathExists(ck_path)) {
-      throw ConfigError(WithPath(ck_path, "a checkpoint of an earlier run is already there; pass resume (--resume) "
-                                          "to continue it, or choose another output folder"));
-    }
-  }
 
   // Training windows: random crops need each item's frame count; augmentation fills masks
   // with the training mean.
@@ -406,16 +483,7 @@ TrainResult TrainModel(const SegmentSource& source, const Dataset& dataset, cons
     rec.test_accuracy = ev.accuracy;
     rec.seconds = prior_seconds + std::chrono::duration<double>(Clock::now() - t0).count();
     log.epochs.push_back(rec);
-    if (files) {
-      WriteLogs(options.out_dir, log);
-      Checkpoint ck;
-      ck.run = run;
-      ck.epoch = epoch + 1;
-      ck.step = step;
-      ck.log = log;
-      ck.state = SaveTrainingState(*net, *optimizer, average.get());
-      SaveCheckpoint(CheckpointPath(options.out_dir), ck);
-    }
+    if (files) SaveEpoch(options.out_dir, run, epoch + 1, step, log, *net, *optimizer, average.get());
     progress.Epoch(rec);
     if (hooks.on_epoch_end && !hooks.on_epoch_end(rec)) {
       ++epoch;
@@ -425,39 +493,14 @@ TrainResult TrainModel(const SegmentSource& source, const Dataset& dataset, cons
   }
   progress.Finish();
 
-  if (average) net = average;  // the bundle carries the averaged weights
-  net->to(torch::kCPU);
-  SetConvMemoryFormat(*net, at::MemoryFormat::Contiguous);
-  net->eval();
   result.log = log;
   result.epochs = epoch;
   result.steps = step;
   result.completed = !stopped && step >= total;
   result.test_accuracy = log.epochs.empty() ? kNaN : log.epochs.back().test_accuracy;
-  ModelBundle& b = result.bundle;
-  b.arch = arch;
-  b.features = source.config();
-  b.labels = dataset.classes;
-  b.normalisation = norm;
-  b.net = net;
-  nlohmann::json opt = options;
-  opt.erase("out_dir");
-  opt.erase("resume");
-  opt.erase("progress");
-  b.metadata = {{"training",
-                 {{"seed", options.seed},
-                  {"preset", options.preset},
-                  {"epochs", epoch},
-                  {"steps", step},
-                  {"dataset", dataset.spec},
-                  {"split", split.name},
-                  {"train_segments", n_train},
-                  {"test_segments", segs.test.size()},
-                  {"test_accuracy", std::isfinite(result.test_accuracy) ? nlohmann::json(result.test_accuracy)
-                                                                        : nlohmann::json(nullptr)},
-                  {"seconds", log.epochs.empty() ? 0.0 : log.epochs.back().seconds},
-                  {"completed", result.completed},
-                  {"options", opt}}}};
+  // The bundle carries the averaged weights when the run keeps an average.
+  result.bundle = MakeBundle(average ? average : net, arch, source, dataset, split, segs, norm, options, result);
+  const ModelBundle& b = result.bundle;
   if (files && result.completed) {
     result.bundle_path = BundlePath(options.out_dir);
     SaveBundle(result.bundle_path, b);
