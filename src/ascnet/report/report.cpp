@@ -347,41 +347,48 @@ std::string HtmlEscape(const std::string& s) {
   return o;
 }
 
-Report BuildReport(const std::string& dir, const ReportOptions& options) {
-  options.Validate();
-  Report rep;
-  std::vector<std::string>& notes = rep.notes;
-  const ExperimentResults results = LoadResults(dir, &notes);
-  const std::vector<Run> runs = FindRuns(dir);
+namespace {
 
-  // Class names: from any predictions.json; settings from experiment.json.
-  std::vector<std::string> labels;
+// What the sections of a report read: the results, the runs, class names, predictions and
+// settings; problems go to `notes`.
+struct ReportInputs {
+  ExperimentResults results;
+  std::vector<Run> runs;
+  std::vector<std::string> labels;          // class names ("class N" when unknown)
+  int num_classes = 0;
   std::map<std::string, json> predictions;  // run dir -> predictions.json
-  for (const Run& r : runs) {
+  json settings;                            // experiment.json (null when missing)
+};
+
+ReportInputs ReadInputs(const std::string& dir, std::vector<std::string>& notes) {
+  ReportInputs in;
+  in.results = LoadResults(dir, &notes);
+  in.runs = FindRuns(dir);
+  // Class names: from any predictions.json.
+  for (const Run& r : in.runs) {
     const std::string p = (fs::path(r.dir) / "predictions.json").string();
     if (!fs::exists(p)) continue;
     try {
       json j = ReadJsonFile(p);
-      if (labels.empty() && j.contains("labels")) labels = j["labels"].get<std::vector<std::string>>();
-      predictions[r.dir] = std::move(j);
+      if (in.labels.empty() && j.contains("labels")) in.labels = j["labels"].get<std::vector<std::string>>();
+      in.predictions[r.dir] = std::move(j);
     } catch (const std::exception& e) {
       notes.push_back(std::string("skipped ") + p + ": " + e.what());
     }
   }
-  int num_classes = 0;
-  for (const auto& s : results.splits) {
-    for (const auto& sys : s.systems) num_classes = std::max(num_classes, sys.recording.num_classes);
+  for (const auto& s : in.results.splits) {
+    for (const auto& sys : s.systems) in.num_classes = std::max(in.num_classes, sys.recording.num_classes);
   }
-  if (static_cast<int>(labels.size()) != num_classes) {
-    if (!labels.empty()) notes.push_back("predictions.json class names do not match the results; using class numbers");
-    labels.clear();
-    for (int c = 0; c < num_classes; ++c) labels.push_back("class " + std::to_string(c));
+  if (static_cast<int>(in.labels.size()) != in.num_classes) {
+    if (!in.labels.empty()) notes.push_back("predictions.json class names do not match the results; using class numbers");
+    in.labels.clear();
+    for (int c = 0; c < in.num_classes; ++c) in.labels.push_back("class " + std::to_string(c));
   }
-  json settings;
+  // Settings: experiment.json.
   const std::string settings_path = (fs::path(dir) / "experiment.json").string();
   if (fs::exists(settings_path)) {
     try {
-      settings = ReadJsonFile(settings_path);
+      in.settings = ReadJsonFile(settings_path);
     } catch (const std::exception& e) {
       notes.push_back(e.what());
     }
@@ -389,11 +396,14 @@ Report BuildReport(const std::string& dir, const ReportOptions& options) {
     notes.push_back("experiment.json is missing: settings and attention examples are not available");
   }
 
-  std::ostringstream body;
+  return in;
+}
+
+void ResultsSection(const ReportInputs& in, std::ostringstream& body) {
   // ---- Results table.
   body << "<h2 id=\"results\">Results</h2>";
-  const std::vector<TableRow> rows = AggregateSplits(results.splits);
-  body << "<p class=\"muted\">Mean &plusmn; standard deviation over " << results.splits.size()
+  const std::vector<TableRow> rows = AggregateSplits(in.results.splits);
+  body << "<p class=\"muted\">Mean &plusmn; standard deviation over " << in.results.splits.size()
        << " split(s); F1 and precision are macro averages over recordings.</p>";
   body << "<table class=\"num results\"><tr><th>System</th><th>Splits</th><th>2 s accuracy (%)</th>"
           "<th>Recording accuracy (%)</th><th>F1 (%)</th><th>Precision (%)</th></tr>";
@@ -404,15 +414,19 @@ Report BuildReport(const std::string& dir, const ReportOptions& options) {
   }
   body << "</table>";
 
+}
+
+// Returns the number of systems.
+size_t PerClassSections(const ReportInputs& in, std::ostringstream& body) {
   // ---- Per-class metrics and confusion matrices (recording level, summed over splits).
   std::vector<std::string> order;
   std::map<std::string, std::vector<std::vector<int64_t>>> confusion;
-  for (const auto& s : results.splits) {
+  for (const auto& s : in.results.splits) {
     for (const auto& sys : s.systems) {
       auto& cm = confusion[sys.system];
       if (cm.empty()) {
         order.push_back(sys.system);
-        cm.assign(static_cast<size_t>(num_classes), std::vector<int64_t>(static_cast<size_t>(num_classes), 0));
+        cm.assign(static_cast<size_t>(in.num_classes), std::vector<int64_t>(static_cast<size_t>(in.num_classes), 0));
       }
       const auto& c = sys.recording.confusion;
       for (size_t i = 0; i < c.size() && i < cm.size(); ++i) {
@@ -435,19 +449,23 @@ Report BuildReport(const std::string& dir, const ReportOptions& options) {
     const Metrics m = MetricsFromConfusion(cm);
     body << "<details class=\"per-class\"" << open << "><summary>" << HtmlEscape(order[i]) << " &mdash; accuracy "
          << Fmt(100 * m.accuracy, 1) << "%, macro F1 " << Fmt(100 * m.macro_f1, 1) << "%</summary>"
-         << MetricsTable(m, labels) << "</details>";
+         << MetricsTable(m, in.labels) << "</details>";
     conf << "<details class=\"confusion\"" << (i < 2 ? " open" : "") << "><summary>" << HtmlEscape(order[i])
-         << "</summary>" << ConfusionSvg(cm, labels) << "</details>";
+         << "</summary>" << ConfusionSvg(cm, in.labels) << "</details>";
   }
   body << conf.str();
 
+  return order.size();
+}
+
+void CurvesSection(const ReportInputs& in, std::ostringstream& body, std::vector<std::string>& notes) {
   // ---- Training curves.
   body << "<h2 id=\"curves\">Test accuracy per epoch</h2>"
           "<p class=\"muted\">Segment-level test accuracy of the network (softmax) after every epoch, one line per "
           "run (the paper's Figure 2).</p>";
   std::vector<Series> series;
   std::map<std::string, size_t> colour_of;
-  for (const Run& r : runs) {
+  for (const Run& r : in.runs) {
     const std::string p = (fs::path(r.dir) / "log.json").string();
     if (!fs::exists(p)) continue;
     try {
@@ -497,6 +515,10 @@ Report BuildReport(const std::string& dir, const ReportOptions& options) {
     body << LineChart(series, "epoch", "test accuracy (%)");
   }
 
+}
+
+void ReliabilitySection(const ReportInputs& in, const ReportOptions& options, std::ostringstream& body,
+                        std::vector<std::string>& notes) {
   // ---- Reliability diagrams of the calibrated SVM posteriors (segment level).
   body << "<h2 id=\"reliability\">Reliability of the calibrated posteriors</h2>"
           "<p class=\"muted\">Segment-level SVM + Platt posteriors from predictions.json, pooled over splits: bars = "
@@ -504,9 +526,9 @@ Report BuildReport(const std::string& dir, const ReportOptions& options) {
           "confidence, dashed = perfect calibration.</p><div class=\"row\">";
   std::vector<std::string> rel_order;
   std::map<std::string, Reliability> rel;
-  for (const Run& r : runs) {
-    auto it = predictions.find(r.dir);
-    if (it == predictions.end()) continue;
+  for (const Run& r : in.runs) {
+    auto it = in.predictions.find(r.dir);
+    if (it == in.predictions.end()) continue;
     const json& j = it->second;
     const std::string system = j.value("system", r.name);
     if (!rel.count(system)) {
@@ -537,13 +559,17 @@ Report BuildReport(const std::string& dir, const ReportOptions& options) {
   body << "</div>";
   if (drawn == 0) body << "<p class=\"note\">No predictions (splits/*/*/predictions.json) to draw.</p>";
 
+}
+
+void AttentionSection(const ReportInputs& in, const ReportOptions& options, std::ostringstream& body,
+                      std::vector<std::string>& notes) {
   // ---- Attention examples.
   body << "<h2 id=\"attention\">Where the Att-CRNN listened</h2>";
   std::vector<std::string> attention_notes;
   int examples = 0;
   const Run* att_run = nullptr;
-  for (const Run& r : runs) {
-    if (r.name.rfind("attcrnn", 0) == 0 && fs::exists(fs::path(r.dir) / "model.ascnet") && predictions.count(r.dir)) {
+  for (const Run& r : in.runs) {
+    if (r.name.rfind("attcrnn", 0) == 0 && fs::exists(fs::path(r.dir) / "model.ascnet") && in.predictions.count(r.dir)) {
       att_run = &r;
       break;
     }
@@ -552,19 +578,19 @@ Report BuildReport(const std::string& dir, const ReportOptions& options) {
     attention_notes.push_back("attention examples were not requested");
   } else if (!att_run) {
     attention_notes.push_back("no Att-CRNN run with model.ascnet and predictions.json in this folder");
-  } else if (!settings.contains("dataset")) {
+  } else if (!in.settings.contains("dataset")) {
     attention_notes.push_back("the dataset is unknown (experiment.json with \"dataset\" is missing)");
   } else {
     try {
       DatasetOptions dopt;
       dopt.check_files = false;
       dopt.litis_self_test = false;
-      const Dataset ds = LoadDataset(settings["dataset"].get<std::string>(), dopt);
+      const Dataset ds = LoadDataset(in.settings["dataset"].get<std::string>(), dopt);
       std::map<std::string, const DatasetItem*> by_id;
       for (const auto& it : ds.items) by_id[it.id] = &it;
       Explainer explainer = Explainer::Load((fs::path(att_run->dir) / "model.ascnet").string());
       std::vector<int> shown_truths;
-      for (const auto& item : predictions[att_run->dir].at("items")) {
+      for (const auto& item : in.predictions.at(att_run->dir).at("items")) {
         if (examples >= options.attention_examples) break;
         const std::string id = item.at("id").get<std::string>();
         const int truth = item.at("truth").get<int>();
@@ -576,7 +602,7 @@ Report BuildReport(const std::string& dir, const ReportOptions& options) {
           continue;
         }
         Explanation e = explainer.Explain(found->second->path, options.max_segments);
-        const std::string truth_name = truth >= 0 && truth < static_cast<int>(labels.size()) ? labels[static_cast<size_t>(truth)] : "?";
+        const std::string truth_name = truth >= 0 && truth < static_cast<int>(in.labels.size()) ? in.labels[static_cast<size_t>(truth)] : "?";
         e.title = "true class: " + truth_name + "   (" + att_run->name + ", split " + att_run->split + ", test item " + id + ")";
         const Image img = RenderExplanation(e, 2);  // 2 panels per row: fits the page unscaled
         body << "<figure><img class=\"attention\" alt=\"attention map of " << HtmlEscape(id)
@@ -596,16 +622,20 @@ Report BuildReport(const std::string& dir, const ReportOptions& options) {
     notes.push_back(n);
   }
 
+}
+
+std::string Page(const std::string& dir, const ReportInputs& in, size_t systems, const std::ostringstream& body,
+                 const std::vector<std::string>& notes) {
   // ---- Page.
   std::ostringstream page;
   const std::string title = "ascnet experiment report: " + fs::path(dir).lexically_normal().filename().string();
   page << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" << HtmlEscape(title)
        << "</title><style>" << kCss << "</style></head><body>";
   page << "<h1>" << HtmlEscape(title) << "</h1><p class=\"muted\">Folder " << HtmlEscape(dir) << "; "
-       << results.splits.size() << " split(s), " << order.size() << " system(s), " << runs.size() << " run(s).</p>";
-  if (!settings.is_null()) {
+       << in.results.splits.size() << " split(s), " << systems << " system(s), " << in.runs.size() << " run(s).</p>";
+  if (!in.settings.is_null()) {
     page << "<details id=\"settings\"><summary>Settings (experiment.json)</summary><pre>"
-         << HtmlEscape(settings.dump(2)) << "</pre></details>";
+         << HtmlEscape(in.settings.dump(2)) << "</pre></details>";
   }
   page << "<nav><a href=\"#results\">results</a> &middot; <a href=\"#per-class\">per class</a> &middot; "
           "<a href=\"#confusion\">confusion</a> &middot; <a href=\"#curves\">training curves</a> &middot; "
@@ -617,7 +647,22 @@ Report BuildReport(const std::string& dir, const ReportOptions& options) {
     page << "</ul>";
   }
   page << "<p class=\"muted\">Generated by ascnet report.</p></body></html>\n";
-  rep.html = page.str();
+  return page.str();
+}
+
+}  // namespace
+
+Report BuildReport(const std::string& dir, const ReportOptions& options) {
+  options.Validate();
+  Report rep;
+  const ReportInputs in = ReadInputs(dir, rep.notes);
+  std::ostringstream body;
+  ResultsSection(in, body);
+  const size_t systems = PerClassSections(in, body);
+  CurvesSection(in, body, rep.notes);
+  ReliabilitySection(in, options, body, rep.notes);
+  AttentionSection(in, options, body, rep.notes);
+  rep.html = Page(dir, in, systems, body, rep.notes);
   return rep;
 }
 
