@@ -8,7 +8,9 @@
 
 #include "ascnet/core/error.h"
 #include "ascnet/core/fs.h"
+#include "ascnet/experiment/layout.h"
 #include "ascnet/experiment/plan.h"
+#include "ascnet/train/run_files.h"
 #include "cli/cli_runner.h"
 #include "experiment/small_experiment.h"
 #include "infer/infer_fixtures.h"
@@ -166,5 +168,29 @@ TEST(PlanCli, SettingsPlanAndCacheBuild) {
   EXPECT_TRUE(Contains(r.err, "--shard '4/3'")) << r.err;
   r = RunCli("cache build --settings " + settings + " --dataset " + ds + " --cache " + cache);
   EXPECT_EQ(r.code, 1);
+  fs::remove_all(dir);
+}
+
+TEST(ExperimentLayout, NamesEveryFileAndFindsFinishedSplitsAndSystems) {
+  const fs::path dir = TempDir("layout");
+  const ExperimentLayout l(dir.string());
+  EXPECT_EQ(l.Settings(), (dir / "experiment.json").string());
+  EXPECT_EQ(l.SplitResult("fold2"), (dir / "splits/fold2/result.json").string());
+  EXPECT_EQ(l.SystemDir("fold2", "cnn", "loggam"), (dir / "splits/fold2/cnn-loggam").string());
+  EXPECT_EQ(l.FusionTsv("fold2", "cnn", true), (dir / "splits/fold2/cnn-fusion-softmax.tsv").string());
+  EXPECT_EQ(ExperimentLayout::PredictionsTsv("x", false), "x/predictions.tsv");
+  EXPECT_TRUE(l.FinishedSplitResults().empty()) << "no splits folder: nothing finished";
+  fs::create_directories(dir / "splits/fold2/cnn-logmel");
+  fs::create_directories(dir / "splits/fold1/attcrnn-logmel");
+  fs::create_directories(dir / "splits/fold1/empty-system");
+  std::ofstream(l.SplitResult("fold2")) << "{}";
+  std::ofstream(ExperimentLayout::Predictions(l.SystemDir("fold2", "cnn", "logmel"))) << "{}";
+  std::ofstream(BundlePath(l.SystemDir("fold1", "attcrnn", "logmel"))) << "x";
+  EXPECT_EQ(l.FinishedSplitResults(), std::vector<std::string>{l.SplitResult("fold2")});
+  const std::vector<SystemFolder> systems = l.SystemFolders();
+  ASSERT_EQ(systems.size(), 2u) << "a folder without log, predictions or model is not a system";
+  EXPECT_EQ(systems[0].split, "fold1");
+  EXPECT_EQ(systems[0].name, "attcrnn-logmel");
+  EXPECT_EQ(systems[1].dir, l.SystemDir("fold2", "cnn", "logmel"));
   fs::remove_all(dir);
 }

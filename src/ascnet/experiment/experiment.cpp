@@ -1,4 +1,5 @@
 #include "ascnet/experiment/experiment.h"
+#include "ascnet/experiment/layout.h"
 
 #include <torch/torch.h>
 
@@ -199,9 +200,9 @@ RunOutputs RunSystem(const ExperimentOptions& o, const Dataset& ds, const Split&
   }
   const json predictions = {{"format", "ascnet.predictions"}, {"version", 1}, {"labels", ds.classes},
                             {"split", split.name}, {"system", SystemName(arch_name, feat, false)}, {"items", pred_items}};
-  WriteFileAtomically((fs::path(dir) / "predictions.json").string(), [&](std::ostream& os) { os << predictions.dump() << "\n"; });
-  WriteDcaseTsv((fs::path(dir) / "predictions.tsv").string(), ds, out.items, out.log_svm);
-  WriteDcaseTsv((fs::path(dir) / "predictions-softmax.tsv").string(), ds, out.items, out.log_soft);
+  WriteFileAtomically(ExperimentLayout::Predictions(dir), [&](std::ostream& os) { os << predictions.dump() << "\n"; });
+  WriteDcaseTsv(ExperimentLayout::PredictionsTsv(dir, false), ds, out.items, out.log_svm);
+  WriteDcaseTsv(ExperimentLayout::PredictionsTsv(dir, true), ds, out.items, out.log_soft);
   return out;
 }
 
@@ -212,9 +213,9 @@ std::vector<int> RecordingDecisions(const std::vector<std::vector<double>>& scor
 }
 
 // Appends (finished = false) or completes (finished = true) this attempt's record in
-// split_dir/runs.json; a damaged file is replaced (it is a trace, not a result).
-void TraceRun(const ExperimentOptions& o, const fs::path& split_dir, bool finished) {
-  const std::string path = (split_dir / "runs.json").string();
+// the split's runs.json; a damaged file is replaced (it is a trace, not a result).
+void TraceRun(const ExperimentOptions& o, const std::string& split, bool finished) {
+  const std::string path = ExperimentLayout(o.out_dir).SplitRuns(split);
   json doc = {{"runs", json::array()}};
   if (PathExists(path)) {
     try {
@@ -230,24 +231,16 @@ void TraceRun(const ExperimentOptions& o, const fs::path& split_dir, bool finish
 }
 
 ExperimentResults CollectFinished(const std::string& dir) {
-  ExperimentResults all;
-  const fs::path splits = fs::path(dir) / "splits";
-  std::error_code ec;
-  if (!fs::is_directory(splits, ec)) return all;
-  std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(splits, ec)) {
-    if (fs::exists(e.path() / "result.json")) files.push_back(e.path() / "result.json");
-  }
-  std::sort(files.begin(), files.end());
   std::vector<ExperimentResults> parts;
-  for (const auto& f : files) parts.push_back(ReadResults(f.string()));
-  return parts.empty() ? all : MergeResults(parts);
+  for (const std::string& f : ExperimentLayout(dir).FinishedSplitResults()) parts.push_back(ReadResults(f));
+  return parts.empty() ? ExperimentResults{} : MergeResults(parts);
 }
 
 void WriteSummary(const std::string& out_dir, const ExperimentResults& r) {
-  WriteResults((fs::path(out_dir) / "results.json").string(), r);
+  const ExperimentLayout layout(out_dir);
+  WriteResults(layout.Results(), r);
   const std::string md = ResultsMarkdown(r);
-  WriteFileAtomically((fs::path(out_dir) / "results.md").string(), [&](std::ostream& os) { os << md; });
+  WriteFileAtomically(layout.ResultsMarkdown(), [&](std::ostream& os) { os << md; });
 }
 
 }  // namespace
@@ -374,7 +367,7 @@ void PrepareExperimentFolder(const ExperimentOptions& o) {
   std::error_code ec;
   fs::create_directories(o.out_dir, ec);
   if (ec) throw IoError(WithPath(o.out_dir, "cannot create the experiment folder (" + ec.message() + ")"));
-  const std::string settings_path = (fs::path(o.out_dir) / "experiment.json").string();
+  const std::string settings_path = ExperimentLayout(o.out_dir).Settings();
   const json settings = ExperimentSettingsJson(o);
   if (!PathExists(settings_path)) {
     WriteFileAtomically(settings_path, [&](std::ostream& os) { os << settings.dump(2) << "\n"; });
@@ -398,7 +391,7 @@ void PrepareExperimentFolder(const ExperimentOptions& o) {
 
 CacheOptions ExperimentCacheOptions(const ExperimentOptions& o) {
   CacheOptions co;
-  co.root = o.cache_dir.empty() ? (fs::path(o.out_dir) / "cache").string() : o.cache_dir;
+  co.root = o.cache_dir.empty() ? ExperimentLayout(o.out_dir).DefaultCache() : o.cache_dir;
   co.threads = o.threads;
   co.progress = o.progress;
   return co;
@@ -449,8 +442,9 @@ ExperimentResults RunExperiment(const ExperimentOptions& o) {
 
   for (size_t n = 0; n < selected.size(); ++n) {
     const Split& split = ds.splits[static_cast<size_t>(selected[n])];
-    const fs::path split_dir = fs::path(o.out_dir) / "splits" / split.name;
-    const std::string result_path = (split_dir / "result.json").string();
+    const ExperimentLayout layout(o.out_dir);
+    const fs::path split_dir = layout.SplitDir(split.name);
+    const std::string result_path = layout.SplitResult(split.name);
     if (PathExists(result_path)) {
       try {
         ReadResults(result_path);
@@ -464,14 +458,14 @@ ExperimentResults RunExperiment(const ExperimentOptions& o) {
     Say(o, "split " + split.name + " (" + std::to_string(n + 1) + "/" + std::to_string(selected.size()) + ")");
     std::error_code ec;
     fs::create_directories(split_dir, ec);
-    TraceRun(o, split_dir, false);
+    TraceRun(o, split.name, false);
     const int k = static_cast<int>(ds.classes.size());
     SplitResult result;
     result.split = split.name;
     for (const std::string& arch : o.archs) {
       std::vector<RunOutputs> per_feature;
       for (const std::string& feat : o.features) {
-        const std::string dir = (split_dir / (arch + "-" + feat)).string();
+        const std::string dir = layout.SystemDir(split.name, arch, feat);
         fs::create_directories(dir, ec);
         per_feature.push_back(RunSystem(o, ds, split, cache_for(feat), arch, feat, dir));
         const RunOutputs& r = per_feature.back();
@@ -493,7 +487,7 @@ ExperimentResults RunExperiment(const ExperimentOptions& o) {
           }
           result.systems.push_back({SystemName(arch, "fusion", softmax), std::nullopt,
                                     ComputeMetrics(per_feature[0].truth, RecordingDecisions(fused), k)});
-          WriteDcaseTsv((split_dir / (arch + (softmax ? "-fusion-softmax.tsv" : "-fusion.tsv"))).string(), ds,
+          WriteDcaseTsv(layout.FusionTsv(split.name, arch, softmax), ds,
                         per_feature[0].items, fused);
         }
       }
@@ -515,12 +509,12 @@ ExperimentResults RunExperiment(const ExperimentOptions& o) {
     one.splits.push_back(result);
     one.labels = ds.classes;
     WriteResults(result_path, one);
-    TraceRun(o, split_dir, true);
+    TraceRun(o, split.name, true);
     Say(o, "split " + split.name + " done");
   }
   const ExperimentResults all = CollectFinished(o.out_dir);
   WriteSummary(o.out_dir, all);
-  Say(o, "results: " + (fs::path(o.out_dir) / "results.md").string());
+  Say(o, "results: " + ExperimentLayout(o.out_dir).ResultsMarkdown());
   return all;
 }
 

@@ -3,17 +3,8 @@
 // Platt on the unmixed training segments), evaluate 2 s segments and whole recordings
 // (softmax and SVM), and fuse the Mel and Gammatone systems of each architecture.
 //
-// Folder layout (OUT = ExperimentOptions::out_dir):
-//   OUT/experiment.json                      effective settings (a resumed run must match)
-//   OUT/splits/<split>/<arch>-<features>/    model.ascnet, log.csv, log.json, checkpoint.bin,
-//                                            predictions.json (test posteriors),
-//                                            predictions.tsv, predictions-softmax.tsv (DCASE
-//                                            format: filename, scene_label, a probability per class)
-//   OUT/splits/<split>/<arch>-fusion.tsv     the Mel+Gammatone fusion's predictions (and -softmax)
-//   OUT/splits/<split>/result.json           the split's metrics (written last: marks it done)
-//   OUT/splits/<split>/runs.json             where each attempt at the split ran (host, Slurm
-//                                            job/array ids, device, threads, code version, times)
-//   OUT/results.json, OUT/results.md         every finished split merged, mean ± std table
+// The experiment folder (OUT = ExperimentOptions::out_dir) is laid out as experiment/layout.h
+// describes: settings, merged results, and per split its result, run trace and systems.
 // Splits are independent: run them in separate processes (--splits K) and merge.
 #pragma once
 

@@ -8,6 +8,7 @@
 #include "ascnet/core/error.h"
 #include "ascnet/core/fs.h"
 #include "ascnet/data/dataset.h"
+#include "ascnet/experiment/layout.h"
 
 namespace ascnet {
 namespace fs = std::filesystem;
@@ -100,7 +101,7 @@ Plan WritePlan(const PlanOptions& options) {
   ExperimentOptions& e = o.experiment;
   e.dataset = AbsoluteSpec(e.dataset);
   e.out_dir = Absolute(e.out_dir);
-  e.cache_dir = Absolute(e.cache_dir.empty() ? (fs::path(e.out_dir) / "cache").string() : e.cache_dir);
+  e.cache_dir = Absolute(e.cache_dir.empty() ? ExperimentLayout(e.out_dir).DefaultCache() : e.cache_dir);
   e.train.threads = o.cpus_per_task;
   e.threads = o.cpus_per_task;
   o.ascnet = Absolute(o.ascnet);
@@ -110,13 +111,14 @@ Plan WritePlan(const PlanOptions& options) {
   for (int s : SelectSplits(ds, e.splits)) plan.splits.push_back(ds.splits[static_cast<size_t>(s)].name);
   PrepareExperimentFolder(e);
 
-  plan.dir = (fs::path(e.out_dir) / "plan").string();
+  const ExperimentLayout layout(e.out_dir);
+  plan.dir = layout.PlanDir();
   const std::string logs = (fs::path(plan.dir) / "logs").string();
   std::error_code ec;
   fs::create_directories(logs, ec);
   if (ec) throw IoError(WithPath(logs, "cannot create the plan's log folder (" + ec.message() + ")"));
   const std::string bin = ShellQuote(o.ascnet);
-  const std::string settings = ShellQuote((fs::path(e.out_dir) / "experiment.json").string());
+  const std::string settings = ShellQuote(layout.Settings());
   const std::string out = ShellQuote(e.out_dir), cache = ShellQuote(e.cache_dir);
   const std::string cache_cmd = bin + " cache build --settings " + settings + " --cache " + cache;
   const std::string split_cmd = bin + " experiment --settings " + settings + " --out " + out + " --cache " + cache;

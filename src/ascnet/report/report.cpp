@@ -13,8 +13,10 @@
 #include "ascnet/core/fs.h"
 #include "ascnet/data/dataset.h"
 #include "ascnet/eval/results.h"
+#include "ascnet/experiment/layout.h"
 #include "ascnet/infer/explain.h"
 #include "ascnet/infer/png.h"
+#include "ascnet/train/run_files.h"
 
 namespace ascnet {
 namespace fs = std::filesystem;
@@ -35,35 +37,8 @@ std::string Pct(const MeanStd& m) {
   return Fmt(100 * m.mean, 1) + " &plusmn; " + Fmt(100 * m.std, 1);
 }
 
-/// One training/evaluation run: OUT/splits/<split>/<arch>-<features>/.
-struct Run {
-  std::string split, name, dir;
-  std::string system;  ///< from predictions.json, else the folder name
-};
-
-std::vector<Run> FindRuns(const std::string& dir) {
-  std::vector<Run> runs;
-  std::error_code ec;
-  const fs::path splits = fs::path(dir) / "splits";
-  if (!fs::is_directory(splits, ec)) return runs;
-  std::vector<fs::path> split_dirs;
-  for (const auto& e : fs::directory_iterator(splits, ec)) {
-    if (e.is_directory()) split_dirs.push_back(e.path());
-  }
-  std::sort(split_dirs.begin(), split_dirs.end());
-  for (const auto& s : split_dirs) {
-    std::vector<fs::path> run_dirs;
-    for (const auto& e : fs::directory_iterator(s, ec)) {
-      if (e.is_directory() && e.path().filename() != "cache") run_dirs.push_back(e.path());
-    }
-    std::sort(run_dirs.begin(), run_dirs.end());
-    for (const auto& r : run_dirs) {
-      if (!fs::exists(r / "log.json") && !fs::exists(r / "predictions.json") && !fs::exists(r / "model.ascnet")) continue;
-      runs.push_back({s.filename().string(), r.filename().string(), r.string(), r.filename().string()});
-    }
-  }
-  return runs;
-}
+/// One training/evaluation run: a system folder of the experiment (experiment/layout.h).
+using Run = SystemFolder;
 
 json ReadJsonFile(const std::string& path) {
   const std::string text = ReadFile(path);
@@ -75,19 +50,11 @@ json ReadJsonFile(const std::string& path) {
 }
 
 ExperimentResults LoadResults(const std::string& dir, std::vector<std::string>* notes) {
-  const fs::path top = fs::path(dir) / "results.json";
-  if (fs::exists(top)) return ReadResults(top.string());
+  const ExperimentLayout layout(dir);
+  if (fs::exists(layout.Results())) return ReadResults(layout.Results());
   std::vector<ExperimentResults> parts;
   std::error_code ec;
-  const fs::path splits = fs::path(dir) / "splits";
-  if (fs::is_directory(splits, ec)) {
-    std::vector<fs::path> files;
-    for (const auto& e : fs::directory_iterator(splits, ec)) {
-      if (fs::exists(e.path() / "result.json")) files.push_back(e.path() / "result.json");
-    }
-    std::sort(files.begin(), files.end());
-    for (const auto& f : files) parts.push_back(ReadResults(f.string()));
-  }
+  for (const std::string& f : layout.FinishedSplitResults()) parts.push_back(ReadResults(f));
   if (parts.empty()) {
     if (!fs::is_directory(dir, ec)) throw IoError(WithPath(dir, "no such folder"));
     throw IoError(WithPath(dir, "not an experiment folder (expected results.json or splits/<split>/result.json)"));
@@ -363,10 +330,10 @@ struct ReportInputs {
 ReportInputs ReadInputs(const std::string& dir, std::vector<std::string>& notes) {
   ReportInputs in;
   in.results = LoadResults(dir, &notes);
-  in.runs = FindRuns(dir);
+  in.runs = ExperimentLayout(dir).SystemFolders();
   // Class names: from any predictions.json.
   for (const Run& r : in.runs) {
-    const std::string p = (fs::path(r.dir) / "predictions.json").string();
+    const std::string p = ExperimentLayout::Predictions(r.dir);
     if (!fs::exists(p)) continue;
     try {
       json j = ReadJsonFile(p);
@@ -385,7 +352,7 @@ ReportInputs ReadInputs(const std::string& dir, std::vector<std::string>& notes)
     for (int c = 0; c < in.num_classes; ++c) in.labels.push_back("class " + std::to_string(c));
   }
   // Settings: experiment.json.
-  const std::string settings_path = (fs::path(dir) / "experiment.json").string();
+  const std::string settings_path = ExperimentLayout(dir).Settings();
   if (fs::exists(settings_path)) {
     try {
       in.settings = ReadJsonFile(settings_path);
@@ -466,7 +433,7 @@ void CurvesSection(const ReportInputs& in, std::ostringstream& body, std::vector
   std::vector<Series> series;
   std::map<std::string, size_t> colour_of;
   for (const Run& r : in.runs) {
-    const std::string p = (fs::path(r.dir) / "log.json").string();
+    const std::string p = LogJsonPath(r.dir);
     if (!fs::exists(p)) continue;
     try {
       const json log = ReadJsonFile(p);
@@ -569,7 +536,7 @@ void AttentionSection(const ReportInputs& in, const ReportOptions& options, std:
   int examples = 0;
   const Run* att_run = nullptr;
   for (const Run& r : in.runs) {
-    if (r.name.rfind("attcrnn", 0) == 0 && fs::exists(fs::path(r.dir) / "model.ascnet") && in.predictions.count(r.dir)) {
+    if (r.name.rfind("attcrnn", 0) == 0 && fs::exists(BundlePath(r.dir)) && in.predictions.count(r.dir)) {
       att_run = &r;
       break;
     }
@@ -588,7 +555,7 @@ void AttentionSection(const ReportInputs& in, const ReportOptions& options, std:
       const Dataset ds = LoadDataset(in.settings["dataset"].get<std::string>(), dopt);
       std::map<std::string, const DatasetItem*> by_id;
       for (const auto& it : ds.items) by_id[it.id] = &it;
-      Explainer explainer = Explainer::Load((fs::path(att_run->dir) / "model.ascnet").string());
+      Explainer explainer = Explainer::Load(BundlePath(att_run->dir));
       std::vector<int> shown_truths;
       for (const auto& item : in.predictions.at(att_run->dir).at("items")) {
         if (examples >= options.attention_examples) break;

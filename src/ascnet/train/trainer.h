@@ -21,6 +21,7 @@
 #include "ascnet/model/device.h"  // ParseDevice (options.device)
 #include "ascnet/train/checkpoint.h"
 #include "ascnet/train/options.h"
+#include "ascnet/train/run_files.h"  // CheckpointPath, BundlePath, LogCsvPath, LogJsonPath
 #include "ascnet/train/segments.h"
 
 namespace ascnet {
@@ -47,12 +48,6 @@ struct TrainResult {
   double seconds = 0;         ///< wall time of this call
   std::string bundle_path;    ///< out_dir/model.ascnet when written, else ""
 };
-
-/// Paths of a run's files under options.out_dir.
-std::string CheckpointPath(const std::string& out_dir);  ///< out_dir/checkpoint.bin
-std::string BundlePath(const std::string& out_dir);      ///< out_dir/model.ascnet
-std::string LogCsvPath(const std::string& out_dir);      ///< out_dir/log.csv
-std::string LogJsonPath(const std::string& out_dir);     ///< out_dir/log.json
 
 /// Trains `arch` (classes taken from dataset.classes; channels/bands/frames must match the
 /// source's segment shape) on `split`'s training segments and evaluates on its test
