@@ -86,7 +86,7 @@ void Recognizer::Decide(RecordingScore* score) {
 }
 
 RecordingScore Recognizer::Score(const std::function<bool(std::vector<float>*)>& next_block, const std::string& name,
-                                 bool keep_segments, int64_t batch) {
+                                 bool keep_segments, int64_t batch, const SegmentScorer& scorer) {
   const FeatureConfig& cfg = features();
   FeatureExtractor extractor(cfg);
   RecordingScore score;
@@ -95,7 +95,8 @@ RecordingScore Recognizer::Score(const std::function<bool(std::vector<float>*)>&
   int64_t samples = 0;
   auto flush = [&](bool all) {
     if (pending.num_segments == 0 || (!all && pending.num_segments < batch)) return;
-    const DoubleMatrix p = Posteriors(pending.data.data(), pending.num_segments);
+    const DoubleMatrix p = scorer ? scorer(pending.data.data(), pending.num_segments)
+                                  : Posteriors(pending.data.data(), pending.num_segments);
     Accumulate(p, &score);
     if (keep_segments) {
       for (int64_t s = 0; s < p.rows; ++s) {
@@ -126,10 +127,15 @@ RecordingScore Recognizer::Score(const std::function<bool(std::vector<float>*)>&
 }
 
 RecordingScore Recognizer::ClassifyFile(const std::string& path, bool keep_segments, int64_t batch) {
+  return ClassifyFile(path, keep_segments, batch, nullptr);
+}
+
+RecordingScore Recognizer::ClassifyFile(const std::string& path, bool keep_segments, int64_t batch,
+                                        const SegmentScorer& scorer) {
   AudioOptions audio;
   audio.target_rate = features().frame.sample_rate;
   AudioReader reader(path, audio);
-  return Score([&](std::vector<float>* block) { return reader.Read(block); }, path, keep_segments, batch);
+  return Score([&](std::vector<float>* block) { return reader.Read(block); }, path, keep_segments, batch, scorer);
 }
 
 RecordingScore Recognizer::ClassifySamples(const float* samples, int64_t n, int sample_rate, bool keep_segments,
