@@ -14,6 +14,7 @@ void RegisterExport(CLI::App& app);    // export                (cmd_export.cpp)
 void RegisterExplain(CLI::App& app);   // explain               (cmd_explain.cpp)
 void RegisterReport(CLI::App& app);    // report                (cmd_report.cpp)
 void RegisterStream(CLI::App& app);    // stream                (cmd_stream.cpp)
+void RegisterServe(CLI::App& app);     // serve                 (cmd_serve.cpp)
 
 inline void RegisterAll(CLI::App& app) {
   RegisterFeatures(app);
@@ -25,6 +26,7 @@ inline void RegisterAll(CLI::App& app) {
   RegisterExplain(app);
   RegisterReport(app);
   RegisterStream(app);
+  RegisterServe(app);
 }
 
 }  // namespace ascnet::cli
