@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "ascnet/audio/decode.h"
 #include "ascnet/audio/resample.h"
@@ -45,12 +46,24 @@ Recognizer Recognizer::Load(const std::string& path, torch::Device device, Score
 
 torch::Tensor Recognizer::NetworkOutput(const float* segments, int64_t count, bool pooled) {
   const ArchConfig& a = classifier_.arch();
-  const torch::Tensor x =
-      torch::from_blob(const_cast<float*>(segments), {count, a.channels, a.bands, a.frames}, torch::kFloat);
+  // The batch is padded with zero segments to a multiple of kBatchAlign: BLAS kernels
+  // compute the rows of an incomplete block differently (other last bits), so without it a
+  // segment's scores would depend on how many segments share its call. With it they do not
+  // (checked bit for bit in tests/serve), and `ascnet serve` can batch concurrent requests.
+  constexpr int64_t kBatchAlign = 4;
+  const int64_t padded = (count + kBatchAlign - 1) / kBatchAlign * kBatchAlign;
+  torch::Tensor x;
+  if (padded == count) {
+    x = torch::from_blob(const_cast<float*>(segments), {count, a.channels, a.bands, a.frames}, torch::kFloat);
+  } else {
+    x = torch::zeros({padded, a.channels, a.bands, a.frames}, torch::kFloat);
+    std::memcpy(x.data_ptr<float>(), segments, static_cast<size_t>(count * a.channels * a.bands * a.frames) * sizeof(float));
+  }
   std::lock_guard<std::mutex> lock(net_mu_);
   const NetOutput out = classifier_.Forward(x);
   torch::InferenceMode guard;
-  return pooled ? out.pooled.to(torch::kCPU, torch::kFloat).contiguous() : out.logits;
+  return pooled ? out.pooled.narrow(0, 0, count).to(torch::kCPU, torch::kFloat).contiguous()
+                : out.logits.narrow(0, 0, count);
 }
 
 DoubleMatrix Recognizer::Posteriors(const float* segments, int64_t count) {
