@@ -33,7 +33,7 @@ TEST(ServeBatching, RowsDoNotDependOnTheirBatch) {
   const auto dir = TempDir("serve_batching");
   for (const char* arch : {"attcrnn", "cnn"}) {
     for (bool calibrated : {false, true}) {
-      for (int threads : {1, 2}) {
+      for (int threads : {1, 2, 3}) {
         torch::set_num_threads(threads);
         Recognizer rec(SmallBundle(arch, calibrated));
         const std::string a = (dir / "a.wav").string(), b = (dir / "b.wav").string();

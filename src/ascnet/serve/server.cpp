@@ -403,6 +403,19 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
         OnRead(http::error::body_limit);
         return;
       }
+      // A client that asks (curl does for bodies over 1 MB) waits for "100 Continue".
+      if (beast::iequals(req[http::field::expect], "100-continue")) {
+        auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, req.version());
+        http::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code e, size_t) {
+          if (e) {
+            self->OnRead(e);
+            return;
+          }
+          http::async_read(self->stream_, self->buffer_, *self->parser_,
+                           [self](beast::error_code e2, size_t) { self->OnRead(e2); });
+        });
+        return;
+      }
       http::async_read(stream_, buffer_, *parser_,
                        [self = shared_from_this()](beast::error_code e, size_t) { self->OnRead(e); });
       return;
