@@ -5,6 +5,11 @@
       POSTs FILE to URL from CONCURRENCY threads (one keep-alive connection each) until
       REQUESTS answers came back (after one warm-up request per thread); prints JSON
       {"requests", "seconds", "rps", "p50_ms", "p99_ms", "errors"}.
+  serve_load.py offline ASCNET MODEL FILE COPIES THREADS
+      `ascnet classify --threads THREADS` over COPIES copies of FILE in one run, each output
+      line time-stamped as it arrives: files/s from the 2nd to the last line (start-up and
+      model loading left out) and the median gap between consecutive lines (with --threads 1:
+      one file's latency). Prints JSON {"files_per_s", "per_file_ms"}.
   serve_load.py stream WS_URL RAW RATE STREAMS
       STREAMS concurrent WebSocket streams, each sending RAW (s16le mono at RATE Hz) paced in
       real time in 20 ms messages; for every segment answer, the delay from the moment the
@@ -13,6 +18,7 @@
 """
 import http.client
 import json
+import subprocess
 import sys
 import threading
 import time
@@ -74,6 +80,20 @@ def http_load(url, path, concurrency, requests):
     print(json.dumps({"requests": len(latencies), "seconds": wall, "rps": len(latencies) / wall,
                       "p50_ms": 1000 * percentile(latencies, 50), "p99_ms": 1000 * percentile(latencies, 99),
                       "errors": errors[0]}))
+
+
+def offline(ascnet, model, path, copies, threads):
+    p = subprocess.Popen([ascnet, "classify", "--model", model, "--threads", str(threads)] + [path] * copies,
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    stamps = []
+    for line in p.stdout:
+        if line.strip():
+            stamps.append(time.perf_counter())
+    if p.wait() != 0 or len(stamps) != copies:
+        sys.exit("ascnet classify failed")
+    gaps = [b - a for a, b in zip(stamps[1:], stamps[2:])]
+    print(json.dumps({"files_per_s": (len(stamps) - 2) / (stamps[-1] - stamps[1]),
+                      "per_file_ms": 1000 * percentile(gaps, 50)}))
 
 
 # The front end's geometry (logmel preset): a segment is 80 frames of 1102 samples, hop 551,
@@ -144,6 +164,8 @@ def stream_load(url, raw_path, rate, streams):
 if __name__ == "__main__":
     if sys.argv[1] == "http":
         http_load(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
+    elif sys.argv[1] == "offline":
+        offline(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6]))
     elif sys.argv[1] == "stream":
         stream_load(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
     else:

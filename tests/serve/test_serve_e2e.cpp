@@ -58,35 +58,50 @@ void WriteRaw(const std::string& path, double seconds, int rate, int channels, d
   }
 }
 
+bool HavePythonClients() { return std::system("/usr/bin/python3 -c 'import requests, websocket' 2>/dev/null") == 0; }
+
+std::filesystem::path MakeFixtures(const std::string& name) {
+  const auto dir = TempDir(name);
+  SaveBundle((dir / "att.ascnet").string(), SmallBundle("attcrnn", true));
+  SaveBundle((dir / "cnn.ascnet").string(), SmallBundle("cnn", false));
+  EXPECT_TRUE(WriteClip((dir / "mono.wav").string(), SF_FORMAT_WAV | SF_FORMAT_PCM_16, 4.5, 22050, 1, 300));
+  EXPECT_TRUE(WriteClip((dir / "stereo.wav").string(), SF_FORMAT_WAV | SF_FORMAT_FLOAT, 3.2, 44100, 2, 1200));
+  EXPECT_TRUE(WriteClip((dir / "clip.flac").string(), SF_FORMAT_FLAC | SF_FORMAT_PCM_16, 5.0, 16000, 1, 2500));
+  EXPECT_TRUE(WriteClip((dir / "clip.ogg").string(), SF_FORMAT_OGG | SF_FORMAT_VORBIS, 4.0, 32000, 2, 700));
+  EXPECT_TRUE(WriteClip((dir / "clip.aiff").string(), SF_FORMAT_AIFF | SF_FORMAT_PCM_24, 2.5, 48000, 1, 5000));
+  WriteClip((dir / "clip.mp3").string(), SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III, 4.0, 44100, 1, 900);  // if lame is there
+  EXPECT_TRUE(WriteClip((dir / "long.wav").string(), SF_FORMAT_WAV | SF_FORMAT_PCM_16, 20.0, 22050, 1, 440));
+  WriteRaw((dir / "s16_44k_stereo.raw").string(), 7.0, 44100, 2, 440, false);
+  WriteRaw((dir / "f32_16k_mono.raw").string(), 5.3, 16000, 1, 2000, true);
+  return dir;
+}
+
+// Runs tests/serve/SCRIPT with the binary and the fixture folder; exit code and output.
+CliResult RunScript(const std::string& script, const std::filesystem::path& dir) {
+  const std::string out = (dir / (script + ".out")).string();
+  const std::string cmd = "/usr/bin/python3 " + std::string(ASCNET_SOURCE_DIR) + "/tests/serve/" + script + " " +
+                          std::string(ASCNET_CLI) + " " + dir.string() + " >" + out + " 2>&1";
+  const int status = std::system(cmd.c_str());
+  CliResult c;
+  c.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  c.out = Slurp(out);
+  return c;
+}
+
 }  // namespace
 
 TEST(ServeE2E, RealHttpAndWebSocketClients) {
-  if (std::system("/usr/bin/python3 -c 'import requests, websocket' 2>/dev/null") != 0) {
-    GTEST_SKIP() << "needs Debian's python3-requests and python3-websocket (scripts/setup)";
-  }
-  const auto dir = TempDir("serve_e2e");
-  SaveBundle((dir / "att.ascnet").string(), SmallBundle("attcrnn", true));
-  SaveBundle((dir / "cnn.ascnet").string(), SmallBundle("cnn", false));
-  ASSERT_TRUE(WriteClip((dir / "mono.wav").string(), SF_FORMAT_WAV | SF_FORMAT_PCM_16, 4.5, 22050, 1, 300));
-  ASSERT_TRUE(WriteClip((dir / "stereo.wav").string(), SF_FORMAT_WAV | SF_FORMAT_FLOAT, 3.2, 44100, 2, 1200));
-  ASSERT_TRUE(WriteClip((dir / "clip.flac").string(), SF_FORMAT_FLAC | SF_FORMAT_PCM_16, 5.0, 16000, 1, 2500));
-  ASSERT_TRUE(WriteClip((dir / "clip.ogg").string(), SF_FORMAT_OGG | SF_FORMAT_VORBIS, 4.0, 32000, 2, 700));
-  ASSERT_TRUE(WriteClip((dir / "clip.aiff").string(), SF_FORMAT_AIFF | SF_FORMAT_PCM_24, 2.5, 48000, 1, 5000));
-  WriteClip((dir / "clip.mp3").string(), SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III, 4.0, 44100, 1, 900);  // if lame is there
-  ASSERT_TRUE(WriteClip((dir / "long.wav").string(), SF_FORMAT_WAV | SF_FORMAT_PCM_16, 20.0, 22050, 1, 440));
-  WriteRaw((dir / "s16_44k_stereo.raw").string(), 7.0, 44100, 2, 440, false);
-  WriteRaw((dir / "f32_16k_mono.raw").string(), 5.3, 16000, 1, 2000, true);
-  const std::string cmd = "/usr/bin/python3 " + std::string(ASCNET_SOURCE_DIR) + "/tests/serve/serve_e2e.py " +
-                          std::string(ASCNET_CLI) + " " + dir.string();
-  const CliResult r = [&] {
-    // RunCli runs the ascnet binary; this runs the Python client script instead.
-    const std::string out = (dir / "e2e.out").string();
-    const int status = std::system((cmd + " >" + out + " 2>&1").c_str());
-    CliResult c;
-    c.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    c.out = Slurp(out);
-    return c;
-  }();
+  if (!HavePythonClients()) GTEST_SKIP() << "needs Debian's python3-requests and python3-websocket (scripts/setup)";
+  const CliResult r = RunScript("serve_e2e.py", MakeFixtures("serve_e2e"));
   EXPECT_EQ(r.code, 0) << r.out;
   std::cout << r.out;
+}
+
+TEST(ServeE2E, PageInHeadlessChromium) {
+  if (!HavePythonClients()) GTEST_SKIP() << "needs Debian's python3-requests and python3-websocket (scripts/setup)";
+  if (std::system("command -v chromium >/dev/null 2>&1") != 0) GTEST_SKIP() << "needs chromium (scripts/setup)";
+  const auto dir = MakeFixtures("serve_page");
+  const CliResult r = RunScript("page_e2e.py", dir);
+  EXPECT_EQ(r.code, 0) << r.out;
+  std::cout << r.out << "screenshot: " << (dir / "page.png").string() << "\n";
 }

@@ -50,6 +50,19 @@ std::string Param(std::string_view header, const std::string& name) {
   return "";
 }
 
+// Calls f(piece) for each piece of `s` between occurrences of `sep` (the last piece runs to
+// the end; an empty `s` has none).
+template <class F>
+void ForEachPiece(std::string_view s, std::string_view sep, F&& f) {
+  size_t pos = 0;
+  while (pos < s.size()) {
+    size_t end = s.find(sep, pos);
+    if (end == std::string_view::npos) end = s.size();
+    f(s.substr(pos, end - pos));
+    pos = end + sep.size();
+  }
+}
+
 }  // namespace
 
 std::string ShortNumber(double v) {
@@ -83,17 +96,12 @@ std::map<std::string, std::string> ParseQuery(std::string_view query) {
     }
     return o;
   };
-  size_t pos = 0;
-  while (pos < query.size()) {
-    size_t amp = query.find('&', pos);
-    if (amp == std::string_view::npos) amp = query.size();
-    const std::string_view item = query.substr(pos, amp - pos);
-    pos = amp + 1;
-    if (item.empty()) continue;
+  ForEachPiece(query, "&", [&](std::string_view item) {
+    if (item.empty()) return;
     const size_t eq = item.find('=');
     out[decode(item.substr(0, eq))] = eq == std::string_view::npos ? "" : decode(item.substr(eq + 1));
     if (out.size() > 32) throw ProtocolError(400, "more than 32 query parameters");
-  }
+  });
   return out;
 }
 
@@ -149,12 +157,7 @@ MultipartFile ParseMultipart(std::string_view body, const std::string& boundary)
     }
     MultipartFile part;
     part.data = body.substr(data_start, data_end - data_start);
-    size_t h = 0;
-    while (h < head.size()) {
-      size_t eol = head.find("\r\n", h);
-      if (eol == std::string_view::npos) eol = head.size();
-      const std::string_view line = head.substr(h, eol - h);
-      h = eol + 2;
+    ForEachPiece(head, "\r\n", [&](std::string_view line) {
       const size_t colon = line.find(':');
       if (colon == std::string_view::npos) throw ProtocolError(400, "malformed multipart body: part header line without ':'");
       const std::string key = Lower(Trim(line.substr(0, colon)));
@@ -165,7 +168,7 @@ MultipartFile ParseMultipart(std::string_view body, const std::string& boundary)
       } else if (key == "content-type") {
         part.content_type = std::string(value);
       }
-    }
+    });
     const bool named = part.field == "file" || part.field == "audio";
     if (named && !chosen_named) {
       chosen = part;
