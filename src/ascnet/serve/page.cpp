@@ -48,7 +48,10 @@ function auth() { const t = $("token").value.trim(); return t ? {"Authorization"
 function showError(e) { $("error").textContent = e ? String(e) : ""; }
 function bars(el, probs) {
   el.innerHTML = "";
-  for (const [k, v] of Object.entries(probs)) {
+  // In the model's class order (JSON objects come back sorted by name).
+  const order = labels.length ? labels.filter(l => l in probs) : Object.keys(probs);
+  for (const k of order) {
+    const v = probs[k];
     const row = document.createElement("div"); row.className = "bar";
     const name = document.createElement("span"); name.textContent = k;
     const b = document.createElement("div"); b.style.width = (v * 20) + "em";
@@ -74,7 +77,7 @@ function describe() {
 }
 async function classify(file) {
   showError(""); $("label").textContent = "\u2026"; $("attention").hidden = true;
-  const m = current();
+  const m = current(); labels = m.labels;
   try {
     const r = await fetch("/v1/classify?segments=true&model=" + encodeURIComponent(m.name),
                           {method: "POST", headers: Object.assign({"Content-Type": "application/octet-stream"}, auth()), body: file});
@@ -91,18 +94,18 @@ async function classify(file) {
   } catch (e) { $("label").textContent = "\u2013"; showError(e.message); }
 }
 function drawStrip() {
-  const c = $("strip"), g = c.getContext("2d"), n = Math.max(labels.length, 1), w = 12, h = c.height / n;
+  const c = $("strip"), g = c.getContext("2d"), n = Math.max(labels.length, 1), w = 12, h = c.height / n, x0 = 90;
   g.fillStyle = "#fff"; g.fillRect(0, 0, c.width, c.height);
-  const cols = Math.floor(c.width / w), first = Math.max(0, strip.length - cols);
+  const cols = Math.floor((c.width - x0) / w), first = Math.max(0, strip.length - cols);
   for (let i = first; i < strip.length; ++i) {
     labels.forEach((l, k) => {
       const p = strip[i][l] || 0;
       g.fillStyle = "rgba(59,110,165," + p.toFixed(3) + ")";
-      g.fillRect((i - first) * w, k * h, w - 1, h - 1);
+      g.fillRect(x0 + (i - first) * w, k * h, w - 1, h - 1);
     });
   }
-  g.fillStyle = "#000"; g.font = "10px sans-serif";
-  labels.forEach((l, k) => g.fillText(l, 2, k * h + Math.min(h - 2, 10)));
+  g.fillStyle = "#000"; g.font = "11px sans-serif";
+  labels.forEach((l, k) => g.fillText(l.slice(0, 14), 2, k * h + Math.min(h - 2, 10)));
 }
 async function startMic() {
   showError(""); strip = []; $("segments").innerHTML = "";
