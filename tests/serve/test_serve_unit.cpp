@@ -167,6 +167,30 @@ TEST(ServePool, BoundedQueueRefusesAndRunsEverythingAccepted) {
   EXPECT_FALSE(pool.TrySubmit([] {}));
 }
 
+TEST(ServePool, ShutdownCanDropWhatIsQueued) {
+  WorkerPool pool(1, 4);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  std::atomic<int> ran{0};
+  ASSERT_TRUE(pool.TrySubmit([&] {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return release; });
+    ++ran;
+  }));
+  while (pool.busy() == 0) std::this_thread::yield();
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(pool.TrySubmit([&] { ++ran; }));
+  std::thread stopper([&] { pool.Shutdown(/*drop_queued=*/true); });
+  while (pool.queued() != 0) std::this_thread::yield();  // dropped, never run
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  stopper.join();
+  EXPECT_EQ(ran.load(), 1);  // only the running job
+}
+
 TEST(ServeOptions, ValidateNamesTheField) {
   ServeOptions o;
   EXPECT_THROW(o.Validate(), ConfigError);  // no model

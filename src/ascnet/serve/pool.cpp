@@ -31,11 +31,12 @@ int WorkerPool::busy() const {
   return busy_;
 }
 
-void WorkerPool::Shutdown() {
+void WorkerPool::Shutdown(bool drop_queued) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stop_ && threads_.empty()) return;
     stop_ = true;
+    if (drop_queued) jobs_.clear();
   }
   cv_.notify_all();
   for (std::thread& t : threads_) {

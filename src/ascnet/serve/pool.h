@@ -20,8 +20,9 @@ class WorkerPool {
   bool TrySubmit(std::function<void()> job);
   int queued() const;   ///< jobs waiting for a worker
   int busy() const;     ///< jobs running
-  /// Stops taking jobs; runs what is queued; joins the threads. Idempotent.
-  void Shutdown();
+  /// Stops taking jobs; runs what is queued (or, with `drop_queued`, drops it: after a
+  /// drain timeout nobody waits for those answers); joins the threads. Idempotent.
+  void Shutdown(bool drop_queued = false);
 
  private:
   void Loop();

@@ -809,7 +809,9 @@ void Server::Run(bool handle_signals) {
   for (int i = 1; i < s.options.io_threads; ++i) threads.emplace_back([&s] { s.ioc.run(); });
   s.ioc.run();
   for (std::thread& t : threads) t.join();
-  s.pool.Shutdown();
+  // Jobs still queued after the drain timeout are dropped (their connections are gone); the
+  // running ones finish (one recording each at most).
+  s.pool.Shutdown(/*drop_queued=*/true);
 }
 
 int RunServer(const ServeOptions& options, std::ostream& log) {
