@@ -7,6 +7,7 @@
 #include <thread>
 #include <condition_variable>
 #include <cstring>
+#include <functional>
 #include <mutex>
 
 #include "ascnet/audio/pcm.h"
@@ -140,28 +141,40 @@ TEST(ServePcm, SplitFramesDecodeLikeWholeOnes) {
   EXPECT_THROW(PcmDecoder(PcmFormat::kS16le, 0), ConfigError);
 }
 
-TEST(ServePool, BoundedQueueRefusesAndRunsEverythingAccepted) {
-  WorkerPool pool(1, 1);
+namespace {
+// Jobs that hold their worker until Open(), to fill a pool deterministically.
+struct Gate {
   std::mutex mu;
   std::condition_variable cv;
-  bool release = false;
+  bool open = false;
+  std::function<void()> Job(std::atomic<int>* ran) {
+    return [this, ran] {
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait(lock, [&] { return open; });
+      ++*ran;
+    };
+  }
+  void Open() {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      open = true;
+    }
+    cv.notify_all();
+  }
+};
+}  // namespace
+
+TEST(ServePool, BoundedQueueRefusesAndRunsEverythingAccepted) {
+  WorkerPool pool(1, 1);
+  Gate gate;
   std::atomic<int> ran{0};
-  auto blocker = [&] {
-    std::unique_lock<std::mutex> lock(mu);
-    cv.wait(lock, [&] { return release; });
-    ++ran;
-  };
-  ASSERT_TRUE(pool.TrySubmit(blocker));  // runs (or waits for the idle worker)
+  ASSERT_TRUE(pool.TrySubmit(gate.Job(&ran)));  // runs (or waits for the idle worker)
   // Wait until the worker has taken it, so that the queue is empty.
   while (pool.busy() == 0) std::this_thread::yield();
   EXPECT_TRUE(pool.TrySubmit([&] { ++ran; }));   // queued
   EXPECT_FALSE(pool.TrySubmit([&] { ++ran; }));  // queue full
   EXPECT_EQ(pool.queued(), 1);
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    release = true;
-  }
-  cv.notify_all();
+  gate.Open();
   pool.Shutdown();
   EXPECT_EQ(ran.load(), 2);
   EXPECT_FALSE(pool.TrySubmit([] {}));
@@ -169,26 +182,16 @@ TEST(ServePool, BoundedQueueRefusesAndRunsEverythingAccepted) {
 
 TEST(ServePool, ShutdownCanDropWhatIsQueued) {
   WorkerPool pool(1, 4);
-  std::mutex mu;
-  std::condition_variable cv;
-  bool release = false;
+  Gate gate;
   std::atomic<int> ran{0};
-  ASSERT_TRUE(pool.TrySubmit([&] {
-    std::unique_lock<std::mutex> lock(mu);
-    cv.wait(lock, [&] { return release; });
-    ++ran;
-  }));
+  ASSERT_TRUE(pool.TrySubmit(gate.Job(&ran)));
   while (pool.busy() == 0) std::this_thread::yield();
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(pool.TrySubmit([&] { ++ran; }));
   std::thread stopper([&] { pool.Shutdown(/*drop_queued=*/true); });
   while (pool.queued() != 0) std::this_thread::yield();  // dropped, never run
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    release = true;
-  }
-  cv.notify_all();
+  gate.Open();
   stopper.join();
-  EXPECT_EQ(ran.load(), 1);  // only the running job
+  EXPECT_EQ(ran.load(), 1);  // only the job that was running
 }
 
 TEST(ServeOptions, ValidateNamesTheField) {
