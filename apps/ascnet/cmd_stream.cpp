@@ -23,12 +23,6 @@ struct StreamArgs {
   int threads = 1;
 };
 
-nlohmann::json Probs(const std::vector<std::string>& labels, const std::vector<double>& p) {
-  nlohmann::json o = nlohmann::json::object();
-  for (size_t c = 0; c < labels.size() && c < p.size(); ++c) o[labels[c]] = p[c];
-  return o;
-}
-
 std::string Fixed(double v, int digits) {
   std::ostringstream os;
   os.setf(std::ios::fixed);
@@ -52,15 +46,7 @@ int RunStream(StreamArgs& a) {
     const std::string label = labels[static_cast<size_t>(s.label)];
     const std::string run = labels[static_cast<size_t>(s.running.label)];
     if (json) {
-      nlohmann::json j{{"segment", s.index},
-                       {"start_s", s.start_seconds},
-                       {"label", label},
-                       {"probabilities", Probs(labels, s.probs)},
-                       {"running", {{"label", run}, {"probabilities", Probs(labels, s.running.probs)},
-                                    {"segments", s.running.num_segments}}},
-                       {"latency_ms", s.latency_ms},
-                       {"final", s.final}};
-      std::cout << j.dump() << "\n" << std::flush;
+      std::cout << StreamSegmentJson(s, labels).dump() << "\n" << std::flush;
     } else {
       std::cout << "segment " << s.index << " @ " << Fixed(s.start_seconds, 2) << " s: " << label << " ("
                 << Fixed(s.probs[static_cast<size_t>(s.label)], 2) << ")  running: " << run << " ("
@@ -77,14 +63,7 @@ int RunStream(StreamArgs& a) {
   }
   const std::string label = labels[static_cast<size_t>(s.score.label)];
   if (json) {
-    nlohmann::json j{{"summary", true},
-                     {"segments", s.segments},
-                     {"duration_s", s.seconds},
-                     {"label", label},
-                     {"probabilities", Probs(labels, s.score.probs)},
-                     {"latency_ms", {{"mean", s.mean_latency_ms}, {"max", s.max_latency_ms}}},
-                     {"truncated_bytes", s.truncated_bytes}};
-    std::cout << j.dump() << "\n" << std::flush;
+    std::cout << StreamSummaryJson(s, labels).dump() << "\n" << std::flush;
   } else {
     std::cout << "summary: " << label << " (" << Fixed(s.score.probs[static_cast<size_t>(s.score.label)], 2) << ") over "
               << s.segments << " segment(s), " << Fixed(s.seconds, 2) << " s of audio; latency mean "
@@ -108,7 +87,7 @@ void RegisterStream(CLI::App& app) {
   c->add_option("--rate", a->options.rate, "Input sample rate (Hz)")->required();
   c->add_option("--channels", a->options.channels, "Interleaved input channels (mixed to mono)")->capture_default_str();
   c->add_option("--format", a->options.format, "Input sample format")
-      ->check(CLI::IsMember({"s16le"}))
+      ->check(CLI::IsMember({"s16le", "f32le"}))
       ->capture_default_str();
   c->add_option("--output", a->output, "Output lines: JSON (jsonl) or text")
       ->check(CLI::IsMember({"jsonl", "text"}))

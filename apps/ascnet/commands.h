@@ -15,6 +15,7 @@ void RegisterExplain(CLI::App& app);   // explain               (cmd_explain.cpp
 void RegisterReport(CLI::App& app);    // report                (cmd_report.cpp)
 void RegisterStream(CLI::App& app);    // stream                (cmd_stream.cpp)
 void RegisterCache(CLI::App& app);     // cache build           (cmd_cache.cpp)
+void RegisterServe(CLI::App& app);     // serve                 (cmd_serve.cpp)
 
 inline void RegisterAll(CLI::App& app) {
   RegisterFeatures(app);
@@ -27,6 +28,7 @@ inline void RegisterAll(CLI::App& app) {
   RegisterReport(app);
   RegisterStream(app);
   RegisterCache(app);
+  RegisterServe(app);
 }
 
 }  // namespace ascnet::cli

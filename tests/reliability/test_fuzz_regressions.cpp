@@ -19,6 +19,7 @@
 #include "ascnet/model/arch.h"
 #include "ascnet/train/options.h"
 #include "../../fuzz/fuzz_util.h"
+#include "../../fuzz/serve_protocol_check.h"
 #include "reliability_util.h"
 
 namespace ascnet {
@@ -45,6 +46,13 @@ std::vector<fs::path> Inputs(const std::string& target) {
 }
 
 using ascnet_fuzz::SplitParts;  // the fuzzers' own splitting of multi-file inputs
+
+TEST(FuzzRegressions, ServeProtocol) {
+  for (const fs::path& p : Inputs("fuzz_serve_protocol")) {
+    SCOPED_TRACE(p.string());
+    ascnet_fuzz::CheckServeProtocol(ReadFile(p.string()));  // traps on an inconsistency
+  }
+}
 
 TEST(FuzzRegressions, Npy) {
   for (const fs::path& p : Inputs("fuzz_npy")) {

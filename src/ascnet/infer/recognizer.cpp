@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "ascnet/audio/decode.h"
 #include "ascnet/audio/resample.h"
@@ -45,12 +46,24 @@ Recognizer Recognizer::Load(const std::string& path, torch::Device device, Score
 
 torch::Tensor Recognizer::NetworkOutput(const float* segments, int64_t count, bool pooled) {
   const ArchConfig& a = classifier_.arch();
-  const torch::Tensor x =
-      torch::from_blob(const_cast<float*>(segments), {count, a.channels, a.bands, a.frames}, torch::kFloat);
+  // The batch is padded with zero segments to a multiple of kBatchAlign: BLAS kernels
+  // compute the rows of an incomplete block differently (other last bits), so without it a
+  // segment's scores would depend on how many segments share its call. With it they do not
+  // (checked bit for bit in tests/serve), and `ascnet serve` can batch concurrent requests.
+  constexpr int64_t kBatchAlign = 4;
+  const int64_t padded = (count + kBatchAlign - 1) / kBatchAlign * kBatchAlign;
+  torch::Tensor x;
+  if (padded == count) {
+    x = torch::from_blob(const_cast<float*>(segments), {count, a.channels, a.bands, a.frames}, torch::kFloat);
+  } else {
+    x = torch::zeros({padded, a.channels, a.bands, a.frames}, torch::kFloat);
+    std::memcpy(x.data_ptr<float>(), segments, static_cast<size_t>(count * a.channels * a.bands * a.frames) * sizeof(float));
+  }
   std::lock_guard<std::mutex> lock(net_mu_);
   const NetOutput out = classifier_.Forward(x);
   torch::InferenceMode guard;
-  return pooled ? out.pooled.to(torch::kCPU, torch::kFloat).contiguous() : out.logits;
+  return pooled ? out.pooled.narrow(0, 0, count).to(torch::kCPU, torch::kFloat).contiguous()
+                : out.logits.narrow(0, 0, count);
 }
 
 DoubleMatrix Recognizer::Posteriors(const float* segments, int64_t count) {
@@ -84,7 +97,7 @@ void Recognizer::Decide(RecordingScore* score) {
 }
 
 RecordingScore Recognizer::Score(const std::function<bool(std::vector<float>*)>& next_block, const std::string& name,
-                                 bool keep_segments, int64_t batch) {
+                                 bool keep_segments, int64_t batch, const SegmentScorer& scorer) {
   const FeatureConfig& cfg = features();
   FeatureExtractor extractor(cfg);
   RecordingScore score;
@@ -93,7 +106,8 @@ RecordingScore Recognizer::Score(const std::function<bool(std::vector<float>*)>&
   int64_t samples = 0;
   auto flush = [&](bool all) {
     if (pending.num_segments == 0 || (!all && pending.num_segments < batch)) return;
-    const DoubleMatrix p = Posteriors(pending.data.data(), pending.num_segments);
+    const DoubleMatrix p = scorer ? scorer(pending.data.data(), pending.num_segments)
+                                  : Posteriors(pending.data.data(), pending.num_segments);
     Accumulate(p, &score);
     if (keep_segments) {
       for (int64_t s = 0; s < p.rows; ++s) {
@@ -124,10 +138,15 @@ RecordingScore Recognizer::Score(const std::function<bool(std::vector<float>*)>&
 }
 
 RecordingScore Recognizer::ClassifyFile(const std::string& path, bool keep_segments, int64_t batch) {
+  return ClassifyFile(path, keep_segments, batch, nullptr);
+}
+
+RecordingScore Recognizer::ClassifyFile(const std::string& path, bool keep_segments, int64_t batch,
+                                        const SegmentScorer& scorer) {
   AudioOptions audio;
   audio.target_rate = features().frame.sample_rate;
   AudioReader reader(path, audio);
-  return Score([&](std::vector<float>* block) { return reader.Read(block); }, path, keep_segments, batch);
+  return Score([&](std::vector<float>* block) { return reader.Read(block); }, path, keep_segments, batch, scorer);
 }
 
 RecordingScore Recognizer::ClassifySamples(const float* samples, int64_t n, int sample_rate, bool keep_segments,

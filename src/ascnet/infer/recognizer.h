@@ -37,6 +37,10 @@ struct RecordingScore {
   std::vector<SegmentScore> segments;  ///< filled when asked for
 };
 
+/// Scores `count` segments laid out [count, C, M, T]: posteriors [count x classes]. The
+/// default is Recognizer::Posteriors; `ascnet serve` passes its dynamic batcher.
+using SegmentScorer = std::function<DoubleMatrix(const float* segments, int64_t count)>;
+
 class Recognizer {
  public:
   Recognizer(ModelBundle bundle, torch::Device device = torch::kCPU, ScoreKind kind = ScoreKind::kAuto);
@@ -57,6 +61,8 @@ class Recognizer {
   /// complete and scores them in batches of `batch`. Thread-safe (feature extraction runs in
   /// the caller's thread, the network under a lock). Throws IoError/AudioError naming the file.
   RecordingScore ClassifyFile(const std::string& path, bool keep_segments = false, int64_t batch = 64);
+  /// The same with the segments scored by `scorer` (null: Posteriors).
+  RecordingScore ClassifyFile(const std::string& path, bool keep_segments, int64_t batch, const SegmentScorer& scorer);
   /// The same for a mono signal already in memory, `n` samples at `sample_rate` Hz
   /// (resampled to the features' rate when it differs). `name` becomes RecordingScore::file.
   /// AudioError for an empty or non-finite signal, ConfigError for a rate <= 0. Thread-safe.
@@ -75,7 +81,7 @@ class Recognizer {
   torch::Tensor NetworkOutput(const float* segments, int64_t count, bool pooled);
   // Feature extraction and scoring of the blocks `next_block` yields (mono, features' rate).
   RecordingScore Score(const std::function<bool(std::vector<float>*)>& next_block, const std::string& name,
-                       bool keep_segments, int64_t batch);
+                       bool keep_segments, int64_t batch, const SegmentScorer& scorer = nullptr);
 
   Classifier classifier_;
   std::optional<Calibrator> calibrator_;

@@ -2,8 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 
 #include "ascnet/audio/resample.h"
@@ -19,36 +19,31 @@ void StreamOptions::Validate() const {
   if (channels < 1 || channels > 64) {
     throw ConfigError("stream option channels = " + std::to_string(channels) + " (expected 1..64)");
   }
-  if (format != "s16le") throw ConfigError("stream option format = " + format + " (expected s16le)");
+  if (format != "s16le" && format != "f32le") {
+    throw ConfigError("stream option format = " + format + " (expected s16le or f32le)");
+  }
   if (read_bytes < 64) throw ConfigError("stream option read_bytes = " + std::to_string(read_bytes) + " (expected >= 64)");
 }
 
-StreamSummary ClassifyStream(Recognizer& rec, int fd, const StreamOptions& o,
-                             const std::function<void(const StreamSegment&)>& on_segment,
-                             const std::function<void(const std::string&)>& on_warning) {
-  o.Validate();
-  using Clock = std::chrono::steady_clock;
-  const FeatureConfig& cfg = rec.features();
-  Resampler resampler(o.rate, cfg.frame.sample_rate);
-  FeatureExtractor extractor(cfg);
-  StreamSummary summary;
-  RecordingScore running;
-  const int frame_bytes = o.BytesPerFrame();
-  std::vector<char> buf(static_cast<size_t>(o.read_bytes) + frame_bytes);
-  size_t carry = 0;  // bytes of an incomplete frame kept from the previous read
-  int64_t frames_in = 0, model_samples = 0;
-  std::vector<float> mono, resampled;
-  double latency_sum = 0;
+struct StreamClassifier::Impl {
+  Impl(Recognizer& r, const StreamOptions& o, SegmentScorer s)
+      : rec(r),
+        options(o),
+        scorer(std::move(s)),
+        decoder(ParsePcmFormat(o.format), o.channels),
+        resampler(o.rate, r.features().frame.sample_rate),
+        extractor(r.features()) {}
 
-  auto emit = [&](SegmentImages* pending, Clock::time_point arrival, bool final) {
-    if (pending->num_segments == 0) return;
-    const DoubleMatrix p = rec.Posteriors(pending->data.data(), pending->num_segments);
+  void Emit(Clock::time_point arrival, bool final, const SegmentCallback& on_segment) {
+    if (pending.num_segments == 0) return;
+    const DoubleMatrix p = scorer ? scorer(pending.data.data(), pending.num_segments)
+                                  : rec.Posteriors(pending.data.data(), pending.num_segments);
     for (int64_t s = 0; s < p.rows; ++s) {
       Recognizer::Accumulate(DoubleMatrix(1, p.cols, std::vector<double>(p.Row(s), p.Row(s) + p.cols)), &running);
       Recognizer::Decide(&running);
       StreamSegment seg;
       seg.index = summary.segments++;
-      seg.start_seconds = pending->start_seconds[static_cast<size_t>(s)];
+      seg.start_seconds = pending.start_seconds[static_cast<size_t>(s)];
       seg.probs.assign(p.Row(s), p.Row(s) + p.cols);
       seg.label = 0;
       for (size_t c = 1; c < seg.probs.size(); ++c) seg.label = seg.probs[c] > seg.probs[seg.label] ? static_cast<int>(c) : seg.label;
@@ -59,68 +54,129 @@ StreamSummary ClassifyStream(Recognizer& rec, int fd, const StreamOptions& o,
       summary.max_latency_ms = std::max(summary.max_latency_ms, seg.latency_ms);
       on_segment(seg);
     }
-    *pending = SegmentImages{};
-  };
+    pending = SegmentImages{};
+  }
 
-  auto feed = [&](const std::vector<float>& samples) {
+  void Feed(const std::vector<float>& samples) {
     if (samples.empty()) return;
     model_samples += static_cast<int64_t>(samples.size());
     extractor.AcceptWaveform(samples.data(), static_cast<int64_t>(samples.size()));
-  };
+  }
 
+  Recognizer& rec;
+  StreamOptions options;
+  SegmentScorer scorer;
+  PcmDecoder decoder;
+  Resampler resampler;
+  FeatureExtractor extractor;
+  StreamSummary summary;
+  RecordingScore running;
   SegmentImages pending;
+  std::vector<float> mono, resampled;
+  int64_t model_samples = 0;
+  double latency_sum = 0;
+  bool finished = false;
+};
+
+StreamClassifier::StreamClassifier(Recognizer& recognizer, const StreamOptions& options, SegmentScorer scorer) {
+  options.Validate();
+  impl_ = std::make_unique<Impl>(recognizer, options, std::move(scorer));
+}
+
+StreamClassifier::~StreamClassifier() = default;
+
+void StreamClassifier::Accept(const void* bytes, size_t n, Clock::time_point arrival, const SegmentCallback& on_segment) {
+  Impl& m = *impl_;
+  if (m.finished) throw ConfigError("StreamClassifier::Accept after Finish");
+  m.mono.clear();
+  m.decoder.Decode(bytes, n, &m.mono);
+  m.resampled.clear();
+  m.resampler.Process(m.mono.data(), m.mono.size(), &m.resampled);
+  m.Feed(m.resampled);
+  m.extractor.PopSegments(&m.pending);
+  m.Emit(arrival, false, on_segment);
+}
+
+StreamSummary StreamClassifier::Finish(const SegmentCallback& on_segment) {
+  Impl& m = *impl_;
+  if (m.finished) throw ConfigError("StreamClassifier::Finish called twice");
+  m.finished = true;
+  const Clock::time_point end = Clock::now();
+  m.summary.truncated_bytes = static_cast<int64_t>(m.decoder.carry());
+  m.summary.seconds = input_seconds();
+  m.resampled.clear();
+  m.resampler.Flush(&m.resampled);
+  m.Feed(m.resampled);
+  if (m.model_samples > 0) {
+    m.extractor.InputFinished();
+    m.extractor.PopSegments(&m.pending);
+    m.Emit(end, true, on_segment);
+  }
+  m.summary.score = m.running;
+  m.summary.score.file = "-";
+  m.summary.score.seconds = m.summary.seconds;
+  if (m.summary.segments > 0) m.summary.mean_latency_ms = m.latency_sum / static_cast<double>(m.summary.segments);
+  return m.summary;
+}
+
+int64_t StreamClassifier::input_frames() const { return impl_->decoder.frames(); }
+
+double StreamClassifier::input_seconds() const {
+  return static_cast<double>(impl_->decoder.frames()) / impl_->options.rate;
+}
+
+StreamSummary ClassifyStream(Recognizer& rec, int fd, const StreamOptions& o, const SegmentCallback& on_segment,
+                             const std::function<void(const std::string&)>& on_warning) {
+  StreamClassifier stream(rec, o);
+  std::vector<char> buf(static_cast<size_t>(o.read_bytes));
   while (true) {
-    const ssize_t got = ::read(fd, buf.data() + carry, static_cast<size_t>(o.read_bytes));
+    const ssize_t got = ::read(fd, buf.data(), buf.size());
     if (got < 0) {
       if (errno == EINTR) continue;
       throw IoError("standard input: read failed (" + std::string(std::strerror(errno)) + ")");
     }
     if (got == 0) break;
-    const Clock::time_point arrival = Clock::now();
-    const size_t have = carry + static_cast<size_t>(got);
-    const size_t frames = have / static_cast<size_t>(frame_bytes);
-    mono.assign(frames, 0.f);
-    const auto* bytes = reinterpret_cast<const unsigned char*>(buf.data());
-    for (size_t f = 0; f < frames; ++f) {
-      float sum = 0;
-      for (int c = 0; c < o.channels; ++c) {
-        const size_t i = (f * o.channels + c) * 2;
-        sum += static_cast<float>(static_cast<int16_t>(static_cast<uint16_t>(bytes[i] | (bytes[i + 1] << 8))));
-      }
-      mono[f] = sum / (32768.f * o.channels);
-    }
-    carry = have - frames * frame_bytes;
-    if (carry) std::memmove(buf.data(), buf.data() + frames * frame_bytes, carry);
-    frames_in += static_cast<int64_t>(frames);
-    resampled.clear();
-    resampler.Process(mono.data(), mono.size(), &resampled);
-    feed(resampled);
-    extractor.PopSegments(&pending);
-    emit(&pending, arrival, false);
+    stream.Accept(buf.data(), static_cast<size_t>(got), StreamClassifier::Clock::now(), on_segment);
   }
-  const Clock::time_point end = Clock::now();
-  if (carry) {
-    summary.truncated_bytes = static_cast<int64_t>(carry);
-    if (on_warning) {
-      on_warning("input ended inside a sample frame: the last " + std::to_string(carry) + " byte(s) of a " +
-                 std::to_string(frame_bytes) + "-byte frame (" + std::to_string(o.channels) +
-                 " channel(s) x 16 bit) were ignored");
-    }
+  const StreamSummary summary = stream.Finish(on_segment);
+  if (summary.truncated_bytes && on_warning) {
+    on_warning("input ended inside a sample frame: the last " + std::to_string(summary.truncated_bytes) + " byte(s) of a " +
+               std::to_string(o.BytesPerFrame()) + "-byte frame (" + std::to_string(o.channels) + " channel(s) x " +
+               std::to_string(8 * PcmSampleBytes(ParsePcmFormat(o.format))) + " bit) were ignored");
   }
-  summary.seconds = static_cast<double>(frames_in) / o.rate;
-  resampled.clear();
-  resampler.Flush(&resampled);
-  feed(resampled);
-  if (model_samples > 0) {
-    extractor.InputFinished();
-    extractor.PopSegments(&pending);
-    emit(&pending, end, true);
-  }
-  summary.score = running;
-  summary.score.file = "-";
-  summary.score.seconds = summary.seconds;
-  if (summary.segments > 0) summary.mean_latency_ms = latency_sum / static_cast<double>(summary.segments);
   return summary;
+}
+
+namespace {
+nlohmann::json Probs(const std::vector<std::string>& labels, const std::vector<double>& p) {
+  nlohmann::json o = nlohmann::json::object();
+  for (size_t c = 0; c < labels.size() && c < p.size(); ++c) o[labels[c]] = p[c];
+  return o;
+}
+std::string Label(const std::vector<std::string>& labels, int i) {
+  return i >= 0 && static_cast<size_t>(i) < labels.size() ? labels[static_cast<size_t>(i)] : "";
+}
+}  // namespace
+
+nlohmann::json StreamSegmentJson(const StreamSegment& s, const std::vector<std::string>& labels) {
+  return {{"segment", s.index},
+          {"start_s", s.start_seconds},
+          {"label", Label(labels, s.label)},
+          {"probabilities", Probs(labels, s.probs)},
+          {"running", {{"label", Label(labels, s.running.label)}, {"probabilities", Probs(labels, s.running.probs)},
+                       {"segments", s.running.num_segments}}},
+          {"latency_ms", s.latency_ms},
+          {"final", s.final}};
+}
+
+nlohmann::json StreamSummaryJson(const StreamSummary& s, const std::vector<std::string>& labels) {
+  return {{"summary", true},
+          {"segments", s.segments},
+          {"duration_s", s.seconds},
+          {"label", Label(labels, s.score.label)},
+          {"probabilities", Probs(labels, s.score.probs)},
+          {"latency_ms", {{"mean", s.mean_latency_ms}, {"max", s.max_latency_ms}}},
+          {"truncated_bytes", s.truncated_bytes}};
 }
 
 }  // namespace ascnet

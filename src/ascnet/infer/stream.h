@@ -1,14 +1,19 @@
-// Live classification of raw PCM from a file descriptor (e.g. standard input fed by
-// `arecord -f S16_LE` or `sox ... -t raw -`): interleaved 16-bit little-endian samples are
-// mixed to mono, resampled to the model's rate (streaming soxr), fed to the streaming
+// Live classification of raw PCM: interleaved 16-bit little-endian (or 32-bit float) samples
+// are mixed to mono, resampled to the model's rate (streaming soxr), fed to the streaming
 // FeatureExtractor, and every completed segment is scored at once and reported with a
-// running fused decision and its latency.
+// running fused decision and its latency. StreamClassifier is the core (PCM bytes in,
+// segments out) shared by `ascnet stream` (standard input) and `ascnet serve` (WebSocket).
 #pragma once
 
+#include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "ascnet/audio/pcm.h"
 #include "ascnet/infer/recognizer.h"
 
 namespace ascnet {
@@ -16,11 +21,11 @@ namespace ascnet {
 struct StreamOptions {
   int rate = 0;                   ///< input sample rate, Hz (1000..768000)
   int channels = 1;               ///< interleaved channels (1..64), mixed to mono by averaging
-  std::string format = "s16le";   ///< sample format; only "s16le" (signed 16-bit little-endian)
+  std::string format = "s16le";   ///< sample format: "s16le" (signed 16-bit LE) or "f32le" (float LE)
   int64_t read_bytes = 8192;      ///< bytes asked of each read() (>= 64); smaller = lower latency
 
   void Validate() const;          ///< ConfigError naming the field and the expected range
-  int BytesPerFrame() const { return 2 * channels; }
+  int BytesPerFrame() const { return PcmSampleBytes(ParsePcmFormat(format)) * channels; }
 };
 
 /// One completed segment.
@@ -42,11 +47,43 @@ struct StreamSummary {
   double mean_latency_ms = 0, max_latency_ms = 0;
 };
 
+using SegmentCallback = std::function<void(const StreamSegment&)>;
+
+/// The streaming core: PCM bytes in (chunks of any size), scored segments out. Segments are
+/// scored by `scorer` (default: the recognizer's Posteriors). Not thread-safe (one per stream).
+class StreamClassifier {
+ public:
+  using Clock = std::chrono::steady_clock;
+  StreamClassifier(Recognizer& recognizer, const StreamOptions& options, SegmentScorer scorer = nullptr);
+  ~StreamClassifier();
+
+  /// Decodes `n` bytes that arrived at `arrival`; every segment they complete is scored and
+  /// passed to `on_segment` (latency measured from `arrival`). AudioError for non-finite
+  /// float samples.
+  void Accept(const void* bytes, size_t n, Clock::time_point arrival, const SegmentCallback& on_segment);
+  /// End of input: scores the padded tail and returns the summary. Call once.
+  StreamSummary Finish(const SegmentCallback& on_segment);
+
+  int64_t input_frames() const;   ///< complete sample frames accepted so far
+  double input_seconds() const;   ///< input_frames() / rate
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 /// Reads `fd` until end of input. `on_segment` is called for every segment as soon as it is
 /// scored (its latency measured just before the call); `on_warning` for recoverable
 /// problems (a truncated last frame). IoError if reading fails.
 StreamSummary ClassifyStream(Recognizer& recognizer, int fd, const StreamOptions& options,
-                             const std::function<void(const StreamSegment&)>& on_segment,
+                             const SegmentCallback& on_segment,
                              const std::function<void(const std::string&)>& on_warning = nullptr);
+
+/// The JSON line `ascnet stream` prints for a segment: {"segment", "start_s", "label",
+/// "probabilities", "running": {"label", "probabilities", "segments"}, "latency_ms", "final"}.
+nlohmann::json StreamSegmentJson(const StreamSegment& segment, const std::vector<std::string>& labels);
+/// The summary line: {"summary": true, "segments", "duration_s", "label", "probabilities",
+/// "latency_ms": {"mean", "max"}, "truncated_bytes"}.
+nlohmann::json StreamSummaryJson(const StreamSummary& summary, const std::vector<std::string>& labels);
 
 }  // namespace ascnet

@@ -272,7 +272,13 @@ NetOutput InferenceEngine::Forward(const torch::Tensor& x) {
   const torch::Tensor in = x.to(torch::kFloat).contiguous();
   const int64_t b = in.size(0);
   const int64_t threads = std::max<int64_t>(1, at::get_num_threads());
-  const int64_t chunk = options_.chunk > 0 ? options_.chunk : std::max<int64_t>(1, (b + threads - 1) / threads);
+  // Automatic chunks hold a multiple of 4 segments: kernels compute the rows of an incomplete
+  // block differently (other last bits), so with aligned chunks (and batches padded to a
+  // multiple of 4, as the Recognizer does) a segment's result does not depend on its batch.
+  constexpr int64_t kChunkAlign = 4;
+  const int64_t chunk = options_.chunk > 0
+                            ? options_.chunk
+                            : ((b + threads - 1) / threads + kChunkAlign - 1) / kChunkAlign * kChunkAlign;
   const int64_t chunks = (b + chunk - 1) / chunk;
   std::vector<NetOutput> outs(chunks);
   at::parallel_for(0, chunks, 1, [&](int64_t begin, int64_t end) {
