@@ -28,7 +28,7 @@ void RegisterServe(CLI::App& app) {
   CLI::App* c = AddCommand(app, "serve",
                            "Serve models over HTTP and WebSocket: POST /v1/classify, WS /v1/stream, GET /v1/models, "
                            "/healthz, /metrics and a browser page at / (docs/serving.md)",
-                           "ascnet serve --model runs/demo/model.ascnet --port 8080 & sleep 5; "
+                           "ascnet serve --model runs/demo/splits/fold1/attcrnn-logmel/model.ascnet --port 8080 & sleep 5; "
                            "curl -s --data-binary @recording.wav -H 'Content-Type: audio/wav' "
                            "http://127.0.0.1:8080/v1/classify",
                            [a] { return RunServe(*a); });

@@ -80,7 +80,7 @@ void RegisterStream(CLI::App& app) {
   CLI::App* c = AddCommand(app, "stream",
                            "Classify raw PCM from standard input as it arrives: one line per completed segment "
                            "(label, posteriors, running fused decision, latency) and a final summary",
-                           "arecord -q -f S16_LE -r 44100 -c 2 -t raw | ascnet stream --model runs/demo/model.ascnet "
+                           "arecord -q -f S16_LE -r 44100 -c 2 -t raw | ascnet stream --model runs/demo/splits/fold1/attcrnn-logmel/model.ascnet "
                            "--rate 44100 --channels 2",
                            [a] { return RunStream(*a); });
   c->add_option("--model", a->model, "Model bundle (.ascnet)")->required();
