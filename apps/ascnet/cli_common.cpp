@@ -1,11 +1,25 @@
 #include "cli_common.h"
 
+#include <algorithm>
 #include <exception>
 #include <iostream>
+#include <sstream>
+#include <thread>
 
 #include "ascnet/core/error.h"
 
 namespace ascnet::cli {
+
+std::vector<std::string> SplitList(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  for (std::string tok; std::getline(ss, tok, ',');) {
+    if (!tok.empty()) out.push_back(tok);
+  }
+  return out;
+}
+
+int AllCores() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
 
 void AddConfigOption(CLI::App* sub) {
   sub->add_option("--config", "Read options from a TOML/INI file: one `name = value` line per long option "

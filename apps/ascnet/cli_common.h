@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -27,6 +28,12 @@ void AddConfigOption(CLI::App* sub);
 /// key for a key that is not an option of CMD or a malformed file. Other lines are returned
 /// unchanged.
 std::vector<std::string> ExpandConfigFile(const CLI::App& app, const std::vector<std::string>& args);
+
+/// "a,b,,c" -> {"a", "b", "c"} (empty items dropped): comma-separated flag values.
+std::vector<std::string> SplitList(const std::string& s);
+
+/// The cores of this machine (at least 1): what `--threads 0` means.
+int AllCores();
 
 /// Runs `action`, turning ascnet/std exceptions into an error line on stderr and exit 1.
 int RunGuarded(const std::string& command, const Action& action);

@@ -5,12 +5,8 @@
 #include <iostream>
 #include <memory>
 #include <sstream>
-#include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "ascnet/core/error.h"
-#include "ascnet/core/fs.h"
 #include "ascnet/data/feature_cache.h"
 #include "ascnet/experiment/experiment.h"
 #include "cli_common.h"
@@ -43,21 +39,15 @@ int RunCacheBuild(const CacheArgs& a) {
   ExperimentOptions o;
   if (!a.settings.empty()) {
     if (!a.dataset.empty()) throw ConfigError("cache build: --settings gives the dataset; --dataset cannot be given with it");
-    const nlohmann::json j = nlohmann::json::parse(ReadFile(a.settings), nullptr, false);
-    if (j.is_discarded()) throw FormatError(WithPath(a.settings, "not an experiment.json (malformed JSON)"));
-    ApplyExperimentSettings(j, a.settings, &o);
+    LoadExperimentSettings(a.settings, &o);
   } else {
     if (a.dataset.empty()) throw ConfigError("cache build: --dataset (or --settings) is required");
     o.dataset = a.dataset;
-    std::stringstream ss(a.features);
-    o.features.clear();
-    for (std::string f; std::getline(ss, f, ',');) {
-      if (!f.empty()) o.features.push_back(f);
-    }
+    o.features = SplitList(a.features);
     o.train = a.train.Resolve();
   }
   o.cache_dir = a.cache;
-  o.threads = a.train.threads > 0 ? a.train.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  o.threads = a.train.threads > 0 ? a.train.threads : AllCores();
   o.progress = !a.quiet;
   const bool sharded = !a.shard.empty();
   const std::pair<int, int> shard = sharded ? ParseShard(a.shard) : std::pair<int, int>{0, 1};

@@ -18,16 +18,6 @@ namespace ascnet::cli {
 namespace fs = std::filesystem;
 namespace {
 
-std::vector<std::string> SplitList(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string tok;
-  while (std::getline(ss, tok, ',')) {
-    if (!tok.empty()) out.push_back(tok);
-  }
-  return out;
-}
-
 struct ExperimentArgs {
   std::string dataset, archs = "attcrnn,cnn", features = "logmel,loggam", splits = "all", out, cache, settings;
   double svm_c = 0.1;
@@ -49,7 +39,6 @@ ExperimentOptions OptionsFromArgs(const ExperimentArgs& a) {
   o.out_dir = a.out;
   o.cache_dir = a.cache;
   o.progress = !a.quiet;
-  const int all_cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (!a.settings.empty()) {
     for (const CLI::Option* opt : a.experiment->get_options()) {
       static const std::vector<std::string> kAllowed = {"--settings", "--out", "--splits", "--cache", "--quiet", "--config",
@@ -59,14 +48,8 @@ ExperimentOptions OptionsFromArgs(const ExperimentArgs& a) {
                           " cannot be given with it (only --out, --splits, --cache, --quiet)");
       }
     }
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(ReadFile(a.settings));
-    } catch (const nlohmann::json::exception& e) {
-      throw FormatError(WithPath(a.settings, std::string("not an experiment.json (") + e.what() + ")"));
-    }
-    ApplyExperimentSettings(j, a.settings, &o);
-    o.threads = o.train.threads > 0 ? o.train.threads : all_cores;
+    LoadExperimentSettings(a.settings, &o);
+    o.threads = o.train.threads > 0 ? o.train.threads : AllCores();
     return o;
   }
   o.dataset = a.dataset;
@@ -75,7 +58,7 @@ ExperimentOptions OptionsFromArgs(const ExperimentArgs& a) {
   o.attention_scale = a.train.attention_scale;
   o.train = a.train.Resolve();
   // --threads 0 = all cores, as the flag's help says.
-  o.threads = a.train.threads > 0 ? a.train.threads : all_cores;
+  o.threads = a.train.threads > 0 ? a.train.threads : AllCores();
   o.calibration.C = a.svm_c;
   return o;
 }

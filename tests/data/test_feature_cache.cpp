@@ -203,9 +203,9 @@ TEST_F(FeatureCacheTest, ShardsExtractDisjointItemsAndTheNextBuildAssemblesThem)
 
 TEST_F(FeatureCacheTest, ABuildWaitsForTheLockHolderAndTakesOverADeadOnesLock) {
   const Dataset ds = Load();
-  const std::string lock_path =
+  const std::string pack =
       FeatureCache::BuildShard(ds, cfg_, opts_, 0, 1).pack_path;  // extracts everything into item files
-  const std::string lock = lock_path.substr(0, lock_path.size() - 5) + ".lock";
+  const std::string lock = pack.substr(0, pack.size() - 5) + ".lock";
   // Held by someone else (another open file description): Build waits until it is released.
   std::optional<FileLock> held = FileLock::TryAcquire(lock);
   ASSERT_TRUE(held.has_value());

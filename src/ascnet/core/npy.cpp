@@ -39,13 +39,7 @@ int64_t NpyArray::NumElements() const {
   return n;
 }
 
-std::string ShapeString(const std::vector<int64_t>& shape) {
-  std::ostringstream os;
-  os << "[";
-  for (size_t i = 0; i < shape.size(); ++i) os << (i ? ", " : "") << shape[i];
-  os << "]";
-  return os.str();
-}
+std::string ShapeString(const std::vector<int64_t>& shape) { return Str(shape); }
 
 std::string NpyArray::ShapeString() const { return ascnet::ShapeString(shape); }
 

@@ -289,6 +289,15 @@ FeatureCache& FeatureCache::operator=(FeatureCache&&) noexcept = default;
 
 namespace {
 
+// {channels, bands, frames} of one segment under `config`, and their product.
+std::vector<int64_t> SegmentShape(const FeatureConfig& config) {
+  return {config.NumChannels(), config.filterbank.num_bands, config.segment.frames};
+}
+int64_t SegmentFloats(const FeatureConfig& config) {
+  const std::vector<int64_t> s = SegmentShape(config);
+  return s[0] * s[1] * s[2];
+}
+
 // Where one dataset's cache under one config lives (see the layout in the header).
 struct CacheLayout {
   fs::path dir, item_dir;
@@ -503,8 +512,8 @@ FeatureCache FeatureCache::Build(const Dataset& dataset, const FeatureConfig& co
   FeatureCache cache;
   Impl& impl = *cache.impl_;
   impl.config = config;
-  impl.shape = {config.NumChannels(), config.filterbank.num_bands, config.segment.frames};
-  impl.seg_floats = impl.shape[0] * impl.shape[1] * impl.shape[2];
+  impl.shape = SegmentShape(config);
+  impl.seg_floats = SegmentFloats(config);
   const CacheLayout layout = PrepareFolder(dataset, config, options);
   impl.pack_path = layout.pack_path;
 
@@ -533,7 +542,7 @@ CacheShardResult FeatureCache::BuildShard(const Dataset& dataset, const FeatureC
     throw ConfigError("cache shard " + std::to_string(shard + 1) + "/" + std::to_string(shards) +
                       " (expected K/N with 1 <= K <= N)");
   }
-  const int64_t seg_floats = int64_t{config.NumChannels()} * config.filterbank.num_bands * config.segment.frames;
+  const int64_t seg_floats = SegmentFloats(config);
   const CacheLayout layout = PrepareFolder(dataset, config, options);
   Mapping mapping;
   const PackScan scan = ScanPack(dataset, layout, seg_floats, options, &mapping);

@@ -363,6 +363,16 @@ void ApplyExperimentSettings(const json& settings, const std::string& source, Ex
   }
 }
 
+void LoadExperimentSettings(const std::string& path, ExperimentOptions* o) {
+  json j;
+  try {
+    j = json::parse(ReadFile(path));
+  } catch (const json::exception& e) {
+    throw FormatError(WithPath(path, std::string("not an experiment.json (") + e.what() + ")"));
+  }
+  ApplyExperimentSettings(j, path, o);
+}
+
 void PrepareExperimentFolder(const ExperimentOptions& o) {
   std::error_code ec;
   fs::create_directories(o.out_dir, ec);

@@ -59,6 +59,9 @@ nlohmann::json ExperimentSettingsJson(const ExperimentOptions& options);
 /// Sets those fields of `options` from a settings object; ConfigError naming `source` and
 /// the field that is missing or malformed.
 void ApplyExperimentSettings(const nlohmann::json& settings, const std::string& source, ExperimentOptions* options);
+/// Reads an experiment.json and applies it (ApplyExperimentSettings); FormatError naming the
+/// file if it is not JSON, IoError if it cannot be read.
+void LoadExperimentSettings(const std::string& path, ExperimentOptions* options);
 /// Creates OUT and writes OUT/experiment.json, or checks that the one there holds the same
 /// settings (ConfigError naming the settings that differ).
 void PrepareExperimentFolder(const ExperimentOptions& options);
