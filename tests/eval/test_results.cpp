@@ -31,9 +31,11 @@ ExperimentResults MakeRun(const std::vector<std::string>& names, uint64_t seed) 
     std::mt19937 rng(static_cast<unsigned>(seed + std::hash<std::string>{}(name) % 1000));
     SplitResult s;
     s.split = name;
-    s.systems.push_back({"Att-CRNN (Mel)", MakeMetrics(rng, 19, 300, 0.8), MakeMetrics(rng, 19, 40, 0.9)});
-    s.systems.push_back({"Att-CRNN (Gammatone)", MakeMetrics(rng, 19, 300, 0.75), MakeMetrics(rng, 19, 40, 0.85)});
-    s.systems.push_back({"Att-CRNN (Mel + Gammatone)", std::nullopt, MakeMetrics(rng, 19, 40, 0.95)});
+    s.systems.push_back({"Att-CRNN (Mel)", MakeMetrics(rng, 19, 300, 0.8), MakeMetrics(rng, 19, 40, 0.9), {"attcrnn", "logmel", "svm"}});
+    s.systems.push_back({"Att-CRNN (Gammatone)", MakeMetrics(rng, 19, 300, 0.75), MakeMetrics(rng, 19, 40, 0.85),
+                         {"attcrnn", "loggam", "svm"}});
+    s.systems.push_back({"Att-CRNN (Mel + Gammatone)", std::nullopt, MakeMetrics(rng, 19, 40, 0.95),
+                         {"attcrnn", "fusion", "svm"}});
     r.splits.push_back(s);
   }
   return r;
@@ -54,10 +56,10 @@ TEST(Table, RendersPaperLayout) {
   a.split = "fold1";
   b.split = "fold2";
   // Segment accuracies 0.8 / 0.9, recording 1.0 / 0.5.
-  a.systems.push_back({"Mel", ComputeMetrics({0, 0, 0, 0, 1}, {0, 0, 0, 0, 0}, 2), ComputeMetrics({0, 1}, {0, 1}, 2)});
+  a.systems.push_back({"Mel", ComputeMetrics({0, 0, 0, 0, 1}, {0, 0, 0, 0, 0}, 2), ComputeMetrics({0, 1}, {0, 1}, 2), {}});
   b.systems.push_back({"Mel", ComputeMetrics({0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, 2),
-                       ComputeMetrics({0, 1}, {0, 0}, 2)});
-  a.systems.push_back({"Fusion", std::nullopt, ComputeMetrics({0, 1}, {0, 1}, 2)});
+                       ComputeMetrics({0, 1}, {0, 0}, 2), {}});
+  a.systems.push_back({"Fusion", std::nullopt, ComputeMetrics({0, 1}, {0, 1}, 2), {}});
   const std::string table = RenderMarkdownTable(ExperimentResults{{b, a}, {}});
   const std::string expected =
       "| System | 2 s accuracy (%) | Recording accuracy (%) | F1 (%) | Precision (%) |\n"
@@ -114,6 +116,14 @@ TEST(Results, JsonRoundTripAndRejection) {
   const ExperimentResults back = ReadResults(path);
   EXPECT_EQ(nlohmann::json(back).dump(), nlohmann::json(r).dump());
   EXPECT_FALSE(back.splits[0].systems[2].segment.has_value());
+  EXPECT_EQ(back.splits[0].systems[1].id, (SystemId{"attcrnn", "loggam", "svm"}));
+
+  // Files written before the structured fields existed still read, with an empty id.
+  nlohmann::json old = r;
+  for (auto& split : old["splits"]) {
+    for (auto& sys : split["systems"]) sys.erase("arch"), sys.erase("features"), sys.erase("scorer");
+  }
+  EXPECT_EQ(old.get<ExperimentResults>().splits[0].systems[0].id, SystemId{});
 
   nlohmann::json j = r;
   j["splits"][0]["systems"][0].erase("segment");

@@ -37,6 +37,16 @@ TEST(Experiment, RunsEverySplitWritesTablesResumesAndMerges) {
   EXPECT_EQ(all.splits[0].systems.size(), 12u);
   EXPECT_EQ(all.splits[0].systems[0].system, "Att-CRNN (fusion)");
   EXPECT_FALSE(all.splits[0].systems[0].segment.has_value());
+  // Every row says what it is in structured fields; the display name is derived from them.
+  for (const SystemResult& r : all.splits[0].systems) {
+    EXPECT_EQ(r.system, SystemName(r.id));
+    EXPECT_TRUE(r.id.arch == "attcrnn" || r.id.arch == "cnn") << r.system;
+    EXPECT_TRUE(r.id.scorer == "svm" || r.id.scorer == "softmax") << r.system;
+    EXPECT_EQ(r.id.features == "fusion", !r.segment.has_value()) << r.system;
+  }
+  EXPECT_EQ(all.splits[0].systems[0].id, (SystemId{"attcrnn", "fusion", "svm"}));
+  EXPECT_EQ(ReadResults((dir / "all/results.json").string()).splits[0].systems[3].id,
+            all.splits[0].systems[3].id);  // and they survive the file
   const std::string md = ReadFile((dir / "all/results.md").string());
   EXPECT_NE(md.find("| Att-CRNN (logMel) |"), std::string::npos) << md;
   EXPECT_NE(md.find("| CNN baseline (fusion) |"), std::string::npos) << md;

@@ -164,9 +164,12 @@ ExperimentResults MergeResults(const std::vector<ExperimentResults>& parts) {
 }
 
 void to_json(nlohmann::json& j, const SystemResult& r) {
-  j = nlohmann::json{{"system", r.system},
-                     {"segment", r.segment ? nlohmann::json(*r.segment) : nlohmann::json(nullptr)},
-                     {"recording", r.recording}};
+  j = nlohmann::json{{"system", r.system}};
+  if (!r.id.arch.empty()) j["arch"] = r.id.arch;
+  if (!r.id.features.empty()) j["features"] = r.id.features;
+  if (!r.id.scorer.empty()) j["scorer"] = r.id.scorer;
+  j["segment"] = r.segment ? nlohmann::json(*r.segment) : nlohmann::json(nullptr);
+  j["recording"] = r.recording;
 }
 
 void from_json(const nlohmann::json& j, SystemResult& r) {
@@ -174,6 +177,9 @@ void from_json(const nlohmann::json& j, SystemResult& r) {
   SystemResult out;
   out.system = jsonf::GetString(j, "system", ctx);
   const std::string sctx = "system '" + out.system + "'";
+  for (auto [key, field] : {std::pair{"arch", &out.id.arch}, {"features", &out.id.features}, {"scorer", &out.id.scorer}}) {
+    if (j.contains(key)) *field = jsonf::GetString(j, key, sctx);
+  }
   const auto& seg = jsonf::Field(j, "segment", sctx);
   if (!seg.is_null()) out.segment = seg.get<Metrics>();
   out.recording = jsonf::Field(j, "recording", sctx).get<Metrics>();

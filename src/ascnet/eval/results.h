@@ -12,12 +12,24 @@
 
 namespace ascnet {
 
+/// What a result row is, as structured fields, so that readers never parse the display name.
+/// All empty in files written before the fields existed.
+struct SystemId {
+  std::string arch;      ///< "attcrnn" or "cnn"
+  std::string features;  ///< "logmel", "loggam", or "fusion" (of the feature systems)
+  std::string scorer;    ///< "svm" (calibrated linear SVM) or "softmax" (the network's)
+  bool operator==(const SystemId& o) const {
+    return arch == o.arch && features == o.features && scorer == o.scorer;
+  }
+};
+
 /// One system evaluated on one split.
 struct SystemResult {
-  std::string system;              ///< e.g. "Att-CRNN (log-Mel)"
+  std::string system;              ///< display name, e.g. "Att-CRNN (logMel)"
   std::optional<Metrics> segment;  ///< per-segment (2 s) decisions; absent for systems that
                                    ///< only decide per recording (e.g. Mel+Gammatone fusion)
   Metrics recording;               ///< per-recording decisions after fusion
+  SystemId id;                     ///< what `system` names, structured
 };
 
 struct SplitResult {
@@ -74,8 +86,9 @@ std::string RenderMarkdownTable(const ExperimentResults& results, const TableOpt
 ExperimentResults MergeResults(const std::vector<ExperimentResults>& parts);
 
 /// JSON: {"format": "ascnet.results", "version": 1, "labels": [class names] (optional: absent
-/// in files written before it existed), "splits": [{"split", "systems": [{"system", "segment":
-/// Metrics or null, "recording": Metrics}]}]}; every other field required.
+/// in files written before it existed), "splits": [{"split", "systems": [{"system", "arch", "features", "scorer", "segment":
+/// Metrics or null, "recording": Metrics}]}]}; "arch"/"features"/"scorer" are written when known
+/// and optional on reading (absent in older files); every other field required.
 void to_json(nlohmann::json& j, const SystemResult& r);
 void from_json(const nlohmann::json& j, SystemResult& r);
 void to_json(nlohmann::json& j, const SplitResult& r);

@@ -46,6 +46,11 @@ void Print(const ExperimentOptions& o, const std::string& text) {
 
 void Say(const ExperimentOptions& o, const std::string& line) { Print(o, "[experiment] " + line); }
 
+SystemResult MakeSystemResult(SystemId id, std::optional<Metrics> segment, Metrics recording) {
+  SystemResult r{SystemName(id), std::move(segment), std::move(recording), std::move(id)};
+  return r;
+}
+
 // Test-split outputs of one (arch, features) system on one split.
 struct RunOutputs {
   std::vector<int> items;                      // test items that have segments
@@ -199,7 +204,8 @@ RunOutputs RunSystem(const ExperimentOptions& o, const Dataset& ds, const Split&
                           {"softmax", MatrixJson(soft)}, {"svm", MatrixJson(svm)}});
   }
   const json predictions = {{"format", "ascnet.predictions"}, {"version", 1}, {"labels", ds.classes},
-                            {"split", split.name}, {"system", SystemName(arch_name, feat, false)}, {"items", pred_items}};
+                            {"split", split.name}, {"system", SystemName({arch_name, feat, "svm"})}, {"arch", arch_name}, {"features", feat},
+                            {"items", pred_items}};
   WriteFileAtomically(ExperimentLayout::Predictions(dir), [&](std::ostream& os) { os << predictions.dump() << "\n"; });
   WriteDcaseTsv(ExperimentLayout::PredictionsTsv(dir, false), ds, out.items, out.log_svm);
   WriteDcaseTsv(ExperimentLayout::PredictionsTsv(dir, true), ds, out.items, out.log_soft);
@@ -245,8 +251,8 @@ void WriteSummary(const std::string& out_dir, const ExperimentResults& r) {
 
 }  // namespace
 
-std::string SystemName(const std::string& arch, const std::string& features, bool softmax) {
-  return ArchDisplay(arch) + " (" + FeatDisplay(features) + (softmax ? ", softmax" : "") + ")";
+std::string SystemName(const SystemId& id) {
+  return ArchDisplay(id.arch) + " (" + FeatDisplay(id.features) + (id.scorer == "softmax" ? ", softmax" : "") + ")";
 }
 
 std::string ClassAccuracyMarkdown(const ExperimentResults& results) {
@@ -479,10 +485,10 @@ ExperimentResults RunExperiment(const ExperimentOptions& o) {
         fs::create_directories(dir, ec);
         per_feature.push_back(RunSystem(o, ds, split, cache_for(feat), arch, feat, dir));
         const RunOutputs& r = per_feature.back();
-        result.systems.push_back({SystemName(arch, feat, false), ComputeMetrics(r.seg_truth, r.seg_svm, k),
-                                  ComputeMetrics(r.truth, RecordingDecisions(r.log_svm), k)});
-        result.systems.push_back({SystemName(arch, feat, true), ComputeMetrics(r.seg_truth, r.seg_soft, k),
-                                  ComputeMetrics(r.truth, RecordingDecisions(r.log_soft), k)});
+        result.systems.push_back(MakeSystemResult({arch, feat, "svm"}, ComputeMetrics(r.seg_truth, r.seg_svm, k),
+                                                  ComputeMetrics(r.truth, RecordingDecisions(r.log_svm), k)));
+        result.systems.push_back(MakeSystemResult({arch, feat, "softmax"}, ComputeMetrics(r.seg_truth, r.seg_soft, k),
+                                                  ComputeMetrics(r.truth, RecordingDecisions(r.log_soft), k)));
       }
       if (per_feature.size() > 1) {
         // Feature fusion: sum the per-recording log posteriors of every feature system.
@@ -495,8 +501,8 @@ ExperimentResults RunExperiment(const ExperimentOptions& o) {
             const auto& scores = softmax ? r.log_soft : r.log_svm;
             for (size_t i = 0; i < fused.size(); ++i) AddLogScore(scores[i], &fused[i]);
           }
-          result.systems.push_back({SystemName(arch, "fusion", softmax), std::nullopt,
-                                    ComputeMetrics(per_feature[0].truth, RecordingDecisions(fused), k)});
+          result.systems.push_back(MakeSystemResult({arch, "fusion", softmax ? "softmax" : "svm"}, std::nullopt,
+                                                    ComputeMetrics(per_feature[0].truth, RecordingDecisions(fused), k)));
           WriteDcaseTsv(layout.FusionTsv(split.name, arch, softmax), ds,
                         per_feature[0].items, fused);
         }
@@ -504,16 +510,11 @@ ExperimentResults RunExperiment(const ExperimentOptions& o) {
     }
     // Paper order: per architecture, fusion first, then the single-feature systems.
     std::stable_sort(result.systems.begin(), result.systems.end(), [&](const SystemResult& a, const SystemResult& b) {
-      auto rank = [&](const std::string& s) {
-        size_t arch = 0;
-        for (size_t i = 0; i < o.archs.size(); ++i) {
-          if (s.rfind(ArchDisplay(o.archs[i]) + " (", 0) == 0) arch = i;
-        }
-        const bool soft = s.find("softmax") != std::string::npos;
-        const bool fusion = s.find("(fusion") != std::string::npos;
-        return arch * 4 + (soft ? 2 : 0) + (fusion ? 0 : 1);
+      auto rank = [&](const SystemId& id) {
+        const size_t arch = static_cast<size_t>(std::find(o.archs.begin(), o.archs.end(), id.arch) - o.archs.begin());
+        return arch * 4 + (id.scorer == "softmax" ? 2 : 0) + (id.features == "fusion" ? 0 : 1);
       };
-      return rank(a.system) < rank(b.system);
+      return rank(a.id) < rank(b.id);
     });
     ExperimentResults one;
     one.splits.push_back(result);

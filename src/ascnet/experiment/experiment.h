@@ -77,9 +77,9 @@ nlohmann::json RunTraceJson(const ExperimentOptions& options);
 /// ConfigError if a split occurs twice.
 ExperimentResults MergeExperiments(const std::vector<std::string>& dirs, const std::string& out_dir);
 
-/// The paper's system names: "Att-CRNN (logMel)", "CNN baseline (logGam)", "Att-CRNN (fusion)";
-/// softmax variants get ", softmax" inside the parentheses.
-std::string SystemName(const std::string& arch, const std::string& features, bool softmax);
+/// The paper's display names of result rows: "Att-CRNN (logMel)", "CNN baseline (logGam)",
+/// "Att-CRNN (fusion)"; softmax scorers get ", softmax" inside the parentheses.
+std::string SystemName(const SystemId& id);
 
 /// Class-wise recording accuracy per system (mean over splits), a Markdown table; needs
 /// results.labels.
