@@ -85,6 +85,10 @@ void TrainFlags::Add(CLI::App* app, const std::string& default_preset) {
   AddOverride(app, this, "--freq-mask-bands", "Widest frequency mask (bands)", &TrainOptions::freq_mask_bands);
   AddOverride(app, this, "--level-shift-db", "Random gain per training image, uniform in +-x dB",
               &TrainOptions::level_shift_db);
+  AddOverride(app, this, "--tilt-db", "Random spectral tilt per training image: lowest to highest band from -u to +u dB, "
+              "u uniform in +-x", &TrainOptions::tilt_db);
+  AddOverride(app, this, "--freq-shift-bands", "Random shift of each training image along the bands, uniform in +-x",
+              &TrainOptions::freq_shift_bands);
 }
 
 TrainOptions TrainFlags::Resolve() const {

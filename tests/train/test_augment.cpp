@@ -162,6 +162,66 @@ TEST(Augmenter, LevelShiftIsTheSameOnBothChannelsAndBounded) {
   }
 }
 
+TEST(Augmenter, TiltIsLinearOverBandsTheSameOnBothChannelsAndBounded) {
+  TrainOptions o = TrainOptions::Preset("fast");
+  o.tilt_db = 6;
+  const FeatureConfig f = FeatureConfig::Preset("logmel");
+  const Augmenter aug(o, f, std::vector<float>(2 * 64, 0.f), {2, 64, 80});
+  ASSERT_TRUE(aug.enabled());
+  const double bound = 6 * LogShiftPerDb(f);
+  std::mt19937_64 rng(5);
+  double lo = 1e9, hi = -1e9;
+  for (int trial = 0; trial < 300; ++trial) {
+    std::vector<float> x = RandomImage(2 * 64 * 80, static_cast<uint64_t>(trial));
+    const std::vector<float> before = x;
+    aug.Apply(x.data(), rng);
+    const double top = x[63 * 80] - before[63 * 80];  // gain of the highest band = u
+    for (int c = 0; c < 2; ++c) {
+      for (int m = 0; m < 64; ++m) {
+        const double expected = top * (2.0 * m / 63 - 1);
+        for (int t = 0; t < 80; ++t) {
+          const size_t i = static_cast<size_t>((c * 64 + m) * 80 + t);
+          ASSERT_NEAR(x[i] - before[i], expected, 1e-4) << "channel " << c << " band " << m;
+        }
+      }
+    }
+    lo = std::min(lo, top), hi = std::max(hi, top);
+  }
+  EXPECT_GE(lo, -bound - 1e-4);
+  EXPECT_LE(hi, bound + 1e-4);
+  EXPECT_LT(lo, -0.8 * bound);
+  EXPECT_GT(hi, 0.8 * bound);
+}
+
+TEST(Augmenter, BandShiftMovesBothChannelsAlikeWithinBoundsAndCoversEveryShift) {
+  TrainOptions o = TrainOptions::Preset("fast");
+  o.freq_shift_bands = 3;
+  const FeatureConfig f = testing::TinyFeatures();
+  const Augmenter aug(o, f, std::vector<float>(2 * 10, 0.f), {2, 10, 4});
+  ASSERT_TRUE(aug.enabled());
+  std::vector<float> image(2 * 10 * 4);  // value = 1000 c + 10 m + t
+  for (int c = 0; c < 2; ++c)
+    for (int m = 0; m < 10; ++m)
+      for (int t = 0; t < 4; ++t) image[static_cast<size_t>((c * 10 + m) * 4 + t)] = static_cast<float>(1000 * c + 10 * m + t);
+  std::mt19937_64 rng(6);
+  std::set<int> seen;
+  for (int trial = 0; trial < 200; ++trial) {
+    std::vector<float> x = image;
+    aug.Apply(x.data(), rng);
+    // Band 5 (in the middle, never an edge) tells the shift: it now holds band 5 - s.
+    const int s = 5 - static_cast<int>(x[5 * 4]) / 10;
+    ASSERT_LE(std::abs(s), 3);
+    seen.insert(s);
+    for (int c = 0; c < 2; ++c)
+      for (int m = 0; m < 10; ++m)
+        for (int t = 0; t < 4; ++t) {
+          const int from = std::clamp(m - s, 0, 9);
+          ASSERT_EQ(x[static_cast<size_t>((c * 10 + m) * 4 + t)], 1000 * c + 10 * from + t) << "shift " << s;
+        }
+  }
+  EXPECT_EQ(seen.size(), 7u);  // every shift in [-3, 3] drawn
+}
+
 // The weight average after a few updates equals the direct formula over the live weights.
 TEST(Ema, EqualsADirectComputation) {
   torch::manual_seed(1);

@@ -145,6 +145,8 @@ TrainOptions TinyRecipeOptions(const std::string& out_dir = "") {
   o.freq_masks = 1;
   o.freq_mask_bands = 2;
   o.level_shift_db = 6;
+  o.tilt_db = 3;
+  o.freq_shift_bands = 1;
   return o;
 }
 

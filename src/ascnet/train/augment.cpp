@@ -22,6 +22,8 @@ int64_t RandomWindowOffset(std::mt19937_64& rng, int64_t frames, int64_t T) {
 Augmenter::Augmenter(const TrainOptions& o, const FeatureConfig& features, std::vector<float> fill,
                      std::vector<int64_t> shape)
     : max_shift_(o.level_shift_db * LogShiftPerDb(features)),
+      max_tilt_(o.tilt_db * LogShiftPerDb(features)),
+      max_band_shift_(o.freq_shift_bands),
       time_masks_(o.time_masks),
       time_width_(o.time_mask_frames),
       freq_masks_(o.freq_masks),
@@ -37,10 +39,24 @@ Augmenter::Augmenter(const TrainOptions& o, const FeatureConfig& features, std::
   }
   if (time_width_ > frames_) time_width_ = static_cast<int>(frames_);
   if (freq_width_ > bands_) freq_width_ = static_cast<int>(bands_);
+  if (max_band_shift_ >= bands_) max_band_shift_ = static_cast<int>(bands_ - 1);
 }
 
 bool Augmenter::enabled() const {
-  return max_shift_ > 0 || (time_masks_ > 0 && time_width_ > 0) || (freq_masks_ > 0 && freq_width_ > 0);
+  return max_shift_ > 0 || max_tilt_ > 0 || max_band_shift_ > 0 || (time_masks_ > 0 && time_width_ > 0) || (freq_masks_ > 0 && freq_width_ > 0);
+}
+
+void Augmenter::ShiftBands(float* image, int64_t shift) const {
+  if (shift == 0) return;
+  std::vector<float> channel(static_cast<size_t>(bands_ * frames_));
+  for (int64_t c = 0; c < channels_; ++c) {
+    float* img = image + c * bands_ * frames_;
+    std::copy_n(img, bands_ * frames_, channel.data());
+    for (int64_t m = 0; m < bands_; ++m) {
+      const int64_t from = std::clamp<int64_t>(m - shift, 0, bands_ - 1);
+      std::copy_n(channel.data() + from * frames_, frames_, img + m * frames_);
+    }
+  }
 }
 
 void Augmenter::Apply(float* image, std::mt19937_64& rng) const {
@@ -48,6 +64,19 @@ void Augmenter::Apply(float* image, std::mt19937_64& rng) const {
   if (max_shift_ > 0) {
     const float shift = static_cast<float>((2 * UniformUnit(rng) - 1) * max_shift_);
     for (int64_t i = 0; i < rows * frames_; ++i) image[i] += shift;
+  }
+  if (max_tilt_ > 0) {
+    const double u = (2 * UniformUnit(rng) - 1) * max_tilt_;
+    for (int64_t c = 0; c < channels_; ++c) {
+      for (int64_t m = 0; m < bands_; ++m) {
+        const float g = bands_ > 1 ? static_cast<float>(u * (2.0 * static_cast<double>(m) / static_cast<double>(bands_ - 1) - 1)) : 0.f;
+        float* row = image + (c * bands_ + m) * frames_;
+        for (int64_t t = 0; t < frames_; ++t) row[t] += g;
+      }
+    }
+  }
+  if (max_band_shift_ > 0) {
+    ShiftBands(image, UniformIndex(rng, 2 * max_band_shift_ + 1) - max_band_shift_);
   }
   if (time_width_ > 0) {
     for (int k = 0; k < time_masks_; ++k) {

@@ -31,13 +31,20 @@ class Augmenter {
   /// True when any augmentation is on (else Apply draws nothing and changes nothing).
   bool enabled() const;
 
-  /// In place on one [C][M][T] image, drawing from `rng` in this order: the gain
-  /// (uniform in [-level_shift_db, level_shift_db] dB), then each time mask (width uniform in
-  /// [0, time_mask_frames], start uniform over the positions that fit), then each frequency mask.
+  /// In place on one [C][M][T] image, drawing from `rng` in this order (each only when on):
+  /// the gain (uniform in [-level_shift_db, level_shift_db] dB), the tilt (band m of M gains
+  /// u (2m / (M - 1) - 1) dB, u uniform in [-tilt_db, tilt_db]), the band shift (s uniform in
+  /// [-freq_shift_bands, freq_shift_bands]: band m takes band clamp(m - s, 0, M - 1)), then each
+  /// time mask (width uniform in [0, time_mask_frames], start uniform over the positions that
+  /// fit), then each frequency mask. Every step treats all channels alike.
   void Apply(float* image, std::mt19937_64& rng) const;
 
  private:
+  void ShiftBands(float* image, int64_t shift) const;
+
   double max_shift_ = 0;  // log units
+  double max_tilt_ = 0;   // log units at the edge bands
+  int max_band_shift_ = 0;
   int time_masks_, time_width_, freq_masks_, freq_width_;
   std::vector<float> fill_;
   int64_t channels_, bands_, frames_;

@@ -149,6 +149,8 @@ void TrainOptions::Validate() const {
   if (freq_masks < 0 || freq_masks > 100) Bad("freq_masks", "0..100", Str(freq_masks));
   if (freq_mask_bands < 0 || freq_mask_bands > 10000) Bad("freq_mask_bands", "0..10000 (at most the bands)", Str(freq_mask_bands));
   if (!(level_shift_db >= 0 && level_shift_db <= 60)) Bad("level_shift_db", "0..60 dB", Str(level_shift_db));
+  if (!(tilt_db >= 0 && tilt_db <= 60)) Bad("tilt_db", "0..60 dB", Str(tilt_db));
+  if (freq_shift_bands < 0 || freq_shift_bands > 10000) Bad("freq_shift_bands", "0..10000 (below the bands)", Str(freq_shift_bands));
   if (device != "cpu" && device != "cuda" && device.rfind("cuda:", 0) != 0) {
     Bad("device", "cpu, cuda or cuda:N", "\"" + device + "\"");
   }
@@ -167,7 +169,8 @@ std::string TrainOptions::ToString() const {
      << "  data: windows hop=" << windows.hop << "/" << windows.frames << " frames cover_end="
      << (windows.cover_end ? "true" : "false") << " random_crop=" << (random_crop ? "true" : "false")
      << " time_masks=" << time_masks << "x" << time_mask_frames << " frames freq_masks=" << freq_masks << "x"
-     << freq_mask_bands << " bands level_shift=+-" << level_shift_db << " dB\n"
+     << freq_mask_bands << " bands level_shift=+-" << level_shift_db << " dB tilt=+-" << tilt_db
+     << " dB freq_shift=+-" << freq_shift_bands << " bands\n"
      << "  schedule: " << schedule;
   if (schedule == "cosine") os << " warmup_fraction=" << warmup_fraction << " final_lr_fraction=" << final_lr_fraction;
   os << "\n  between_class=" << (between_class ? "true" : "false") << " loss=KL(y || softmax(logits))"
@@ -199,6 +202,8 @@ void to_json(nlohmann::json& j, const TrainOptions& o) {
                      {"freq_masks", o.freq_masks},
                      {"freq_mask_bands", o.freq_mask_bands},
                      {"level_shift_db", o.level_shift_db},
+                     {"tilt_db", o.tilt_db},
+                     {"freq_shift_bands", o.freq_shift_bands},
                      {"between_class", o.between_class},
                      {"seed", o.seed},
                      {"device", o.device},
@@ -250,6 +255,9 @@ void from_json(const nlohmann::json& j, TrainOptions& o) {
   get("freq_masks", o.freq_masks);
   get("freq_mask_bands", o.freq_mask_bands);
   get("level_shift_db", o.level_shift_db);
+  // Added after 0.1.0: optional, off when absent (settings written before them).
+  if (j.contains("tilt_db")) get("tilt_db", o.tilt_db);
+  if (j.contains("freq_shift_bands")) get("freq_shift_bands", o.freq_shift_bands);
   get("between_class", o.between_class);
   get("seed", o.seed);
   get("device", o.device);

@@ -72,6 +72,12 @@ struct TrainOptions {
                                  ///< are set to the training mean (0 after normalisation).
   double level_shift_db = 0.0;   ///< random gain uniform in [-x, x] dB per training image, the
                                  ///< same on both channels (a shift of the log images).
+  double tilt_db = 0.0;          ///< random spectral tilt per training image: a gain rising
+                                 ///< linearly over the bands from -u to +u dB, u uniform in
+                                 ///< [-x, x] (a microphone's or room's colouring), both channels.
+  int freq_shift_bands = 0;      ///< random shift of the image along the bands by an integer
+                                 ///< uniform in [-x, x] (a pitch/scale change), both channels;
+                                 ///< the bands shifted in repeat the edge band.
   uint64_t seed = 1;             ///< weights, pair sampling, mixing, dropout, crops, augmentation.
   std::string device = "cpu";    ///< "cpu", "cuda" or "cuda:N"; ConfigError if CUDA is unavailable.
   int threads = 0;               ///< torch intra-op threads; 0 = LibTorch's default.

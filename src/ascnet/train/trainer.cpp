@@ -58,6 +58,8 @@ nlohmann::json RunIdentity(const ArchConfig& arch, const SegmentSource& source, 
   if (o.time_masks > 0 && o.time_mask_frames > 0) opt["time_masks"] = {o.time_masks, o.time_mask_frames};
   if (o.freq_masks > 0 && o.freq_mask_bands > 0) opt["freq_masks"] = {o.freq_masks, o.freq_mask_bands};
   if (o.level_shift_db > 0) opt["level_shift_db"] = o.level_shift_db;
+  if (o.tilt_db > 0) opt["tilt_db"] = o.tilt_db;
+  if (o.freq_shift_bands > 0) opt["freq_shift_bands"] = o.freq_shift_bands;
   if (o.schedule != "constant") {  // the schedule depends on the run's length
     opt["total_steps"] = total;
     opt["warmup_fraction"] = o.warmup_fraction;
