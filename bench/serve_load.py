@@ -101,7 +101,10 @@ def offline(ascnet, model, path, copies, threads):
 SEGMENT_SPAN_S = (79 * 551 + 1102) / 22050.0
 
 
-def stream_load(url, raw_path, rate, streams):
+def stream_load(url, raw_path, rate, streams, stagger=False):
+    """`streams` WebSocket clients sending the same PCM in real time. stagger=False: all start
+    together, so their segments end at the same instant (the worst case); stagger=True: client i
+    starts i/streams of a segment span after the first, as independent users would."""
     pcm = open(raw_path, "rb").read()
     chunk = int(rate * 0.02) * 2  # 20 ms of s16le mono
     delays, server = [], []
@@ -152,7 +155,9 @@ def stream_load(url, raw_path, rate, streams):
         ws.close()
 
     threads = [threading.Thread(target=one) for _ in range(streams)]
-    for t in threads:
+    for i, t in enumerate(threads):
+        if stagger and i:
+            time.sleep(SEGMENT_SPAN_S / streams)
         t.start()
     for t in threads:
         t.join()
@@ -167,6 +172,7 @@ if __name__ == "__main__":
     elif sys.argv[1] == "offline":
         offline(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6]))
     elif sys.argv[1] == "stream":
-        stream_load(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
+        stream_load(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]),
+                    len(sys.argv) > 6 and sys.argv[6] == "stagger")
     else:
         sys.exit(__doc__)

@@ -2,19 +2,55 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <limits>
 #include <sstream>
 
 namespace ascnet {
 
-ProgressBar::ProgressBar(std::string label, int64_t total, bool enabled)
+ProgressBar::ProgressBar(std::string label, int64_t total, bool enabled, Sink sink, bool decile_lines)
     : label_(std::move(label)),
       total_(total > 0 ? total : 0),
       enabled_(enabled),
-      tty_(::isatty(2) != 0),
+      tty_(!sink && ::isatty(2) != 0),
+      decile_lines_(decile_lines),
+      sink_(std::move(sink)),
       start_(std::chrono::steady_clock::now()),
       last_draw_(start_ - std::chrono::seconds(1)) {}
 
+void ProgressBar::Restart(int64_t done) {
+  std::lock_guard<std::mutex> lock(mu_);
+  done_ = base_ = done;
+  start_ = std::chrono::steady_clock::now();
+}
+
+double ProgressBar::SecondsLeft() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return Left();
+}
+
+double ProgressBar::Left() const {
+  if (done_ <= base_) return std::numeric_limits<double>::quiet_NaN();
+  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  return elapsed / static_cast<double>(done_ - base_) * static_cast<double>(std::max<int64_t>(0, total_ - done_));
+}
+
+void ProgressBar::Line(const std::string& text) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (sink_) {
+    sink_(text);
+    return;
+  }
+  if (bar_shown_) std::fprintf(stderr, "\r\033[K");
+  std::fprintf(stderr, "%s\n", text.c_str());
+  std::fflush(stderr);
+  if (bar_shown_) {
+    bar_shown_ = false;
+    last_draw_ = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+    Draw(false);  // the bar again, below the line
+  }
+}
 ProgressBar::~ProgressBar() {
   if (!finished_) Finish();
 }
@@ -60,7 +96,7 @@ void ProgressBar::Draw(bool final_line) {
   const int decile = total_ > 0 ? static_cast<int>(10 * done_ / total_) : 0;
   if (!final_line) {
     if (tty_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
-    if (!tty_ && (decile == last_decile_ || done_ >= total_)) return;  // Finish prints the last line
+    if (!tty_ && (!decile_lines_ || decile == last_decile_ || done_ >= total_)) return;  // Finish prints the last line
   }
   last_draw_ = now;
   last_decile_ = decile;
@@ -77,13 +113,21 @@ void ProgressBar::Draw(bool final_line) {
   os << " " << FormatDuration(elapsed);
   if (final_line) {
     os << " total";
-  } else if (done_ > 0 && total_ > done_) {
-    os << " ETA " << FormatDuration(elapsed / done_ * (total_ - done_));
+  } else if (done_ > base_ && total_ > done_) {
+    os << " ETA " << FormatDuration(Left());
   }
   if (!detail_.empty()) os << "  " << detail_;
-  const std::string line = os.str();
+  Emit(os.str(), final_line);
+}
+
+void ProgressBar::Emit(const std::string& line, bool final_line) {
+  if (sink_) {
+    sink_(line);
+    return;
+  }
   if (tty_) {
     std::fprintf(stderr, "\r%s\033[K%s", line.c_str(), final_line ? "\n" : "");
+    bar_shown_ = !final_line;
   } else {
     std::fprintf(stderr, "%s\n", line.c_str());
   }

@@ -3,7 +3,6 @@
 #include "ascnet/model/device.h"
 #include "ascnet/model/inference.h"
 
-#include <unistd.h>
 
 #include <chrono>
 #include <cmath>
@@ -74,46 +73,22 @@ nlohmann::json RunIdentity(const ArchConfig& arch, const SegmentSource& source, 
           {"options", opt}};
 }
 
+// Training progress through the one ProgressBar: a bar with the running loss on a terminal,
+// one line per epoch (always, not only every 10 %) and the log lines of the run.
 class Progress {
  public:
   Progress(const TrainOptions& o, const TrainHooks& h, int64_t total_steps, int epochs)
-      : enabled_(o.progress), total_(total_steps), epochs_(epochs), print_(h.print) {
-    tty_ = enabled_ && !print_ && ::isatty(STDERR_FILENO);
-  }
-  void Line(const std::string& s) {
-    if (print_) {
-      print_(s);
-    } else {
-      if (bar_shown_) std::cerr << "\n";
-      bar_shown_ = false;
-      std::cerr << s << std::endl;
-    }
-  }
-  void Start(int64_t step) {
-    start_step_ = step;
-    start_ = Clock::now();
-  }
-  double Eta(int64_t step) const {
-    const double el = std::chrono::duration<double>(Clock::now() - start_).count();
-    const int64_t done = step - start_step_;
-    return done > 0 ? el / static_cast<double>(done) * static_cast<double>(total_ - step) : kNaN;
-  }
+      : bar_("train", total_steps, o.progress, h.print, /*decile_lines=*/false),
+        enabled_(o.progress),
+        total_(total_steps),
+        epochs_(epochs) {}
+  void Line(const std::string& s) { bar_.Line(s); }
+  void Start(int64_t step) { bar_.Restart(step); }
   void Step(int epoch, int64_t step, double loss, double test_acc) {
-    if (!tty_) return;
-    const double now = std::chrono::duration<double>(Clock::now() - start_).count();
-    if (step != total_ && now - last_draw_ < 0.2) return;
-    last_draw_ = now;
-    const int width = 24;
-    const int filled = total_ > 0 ? static_cast<int>(width * step / total_) : width;
-    char buf[256];
-    std::snprintf(buf, sizeof buf, "\r[%s%s] epoch %d/%d step %lld/%lld loss %.4f test acc %s ETA %s  ",
-                  std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(), epoch, epochs_,
-                  static_cast<long long>(step), static_cast<long long>(total_), loss,
-                  std::isfinite(test_acc) ? (std::to_string(std::lround(test_acc * 1000) / 10.0).substr(0, 5) + "%").c_str()
-                                          : "--",
-                  ProgressBar::FormatDuration(Eta(step)).c_str());
-    std::cerr << buf << std::flush;
-    bar_shown_ = true;
+    char acc[32] = "--", buf[128];
+    if (std::isfinite(test_acc)) std::snprintf(acc, sizeof acc, "%.1f%%", 100 * test_acc);
+    std::snprintf(buf, sizeof buf, "epoch %d/%d loss %.4f test acc %s", epoch, epochs_, loss, acc);
+    bar_.Update(step, buf);
   }
   void Epoch(const EpochRecord& r) {
     if (!enabled_) return;
@@ -123,26 +98,17 @@ class Progress {
                   "test loss %.4f elapsed %s ETA %s",
                   r.epoch, epochs_, static_cast<long long>(r.step), static_cast<long long>(total_), r.lr, r.train_loss,
                   100 * r.train_accuracy, 100 * r.test_accuracy, r.test_loss, ProgressBar::FormatDuration(r.seconds).c_str(),
-                  ProgressBar::FormatDuration(Eta(r.step)).c_str());
-    if (tty_) {
-      Step(r.epoch, r.step, r.train_loss, r.test_accuracy);
-      if (r.step == total_) std::cerr << "\n" << buf << std::endl, bar_shown_ = false;
-    } else {
-      Line(buf);
-    }
+                  ProgressBar::FormatDuration(bar_.SecondsLeft()).c_str());
+    bar_.Line(buf);
+    Step(r.epoch, r.step, r.train_loss, r.test_accuracy);  // the bar's detail after evaluation
   }
-  void Finish() {
-    if (bar_shown_) std::cerr << std::endl;
-    bar_shown_ = false;
-  }
+  void Finish() { bar_.Finish(); }
 
  private:
-  bool enabled_, tty_ = false, bar_shown_ = false;
-  int64_t total_, start_step_ = 0;
+  ProgressBar bar_;
+  bool enabled_;
+  int64_t total_;
   int epochs_;
-  std::function<void(const std::string&)> print_;
-  Clock::time_point start_ = Clock::now();
-  double last_draw_ = -1;
 };
 
 // Copies segments into a [n, C, M, T] float tensor, moves it to `device` and normalises it.
