@@ -1,11 +1,11 @@
 // `ascnet features` / `ascnet filterbank` end to end.
 #include <gtest/gtest.h>
-#include <sndfile.h>
 
 #include <cmath>
 
 #include "ascnet/core/npy.h"
-#include "cli_runner.h"
+#include "common/cli_runner.h"
+#include "common/pcm_wav.h"
 
 using namespace ascnet;
 using namespace ascnet::test;
@@ -13,25 +13,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Writes a stereo 44.1 kHz 16-bit WAV of `seconds` (noise + tone) and returns its path.
-std::string WriteWav(const fs::path& dir, const std::string& name, double seconds, int rate = 44100, int channels = 2) {
+// A stereo 44.1 kHz 16-bit WAV of `seconds` (tone + a little noise); returns its path.
+std::string WriteWav(const fs::path& dir, const std::string& name, double seconds) {
   const std::string path = (dir / name).string();
-  SF_INFO info{};
-  info.samplerate = rate;
-  info.channels = channels;
-  info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16;
-  SNDFILE* f = sf_open(path.c_str(), SFM_WRITE, &info);
-  EXPECT_NE(f, nullptr) << sf_strerror(nullptr);
-  const int64_t n = static_cast<int64_t>(seconds * rate);
-  std::vector<float> buf(static_cast<size_t>(n * channels));
-  uint32_t s = 12345;
-  for (int64_t i = 0; i < n; ++i) {
-    s = s * 1664525u + 1013904223u;
-    const float noise = (static_cast<float>(s >> 8) / 16777216.0f - 0.5f) * 0.2f;
-    for (int c = 0; c < channels; ++c) buf[i * channels + c] = noise + 0.1f * std::sin(0.06f * i + c);
-  }
-  sf_writef_float(f, buf.data(), n);
-  sf_close(f);
+  ascnet::testing::WriteWav(path, 440.0, seconds, 44100, 2);
   return path;
 }
 

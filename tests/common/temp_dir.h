@@ -1,4 +1,4 @@
-// A fresh directory under the system temp dir for one test, removed at scope exit.
+// Temporary folders for tests: TempDir (removed at scope exit) and test::TempDir(name).
 #pragma once
 
 #include <unistd.h>
@@ -34,3 +34,16 @@ class TempDir {
 };
 
 }  // namespace ascnet::testing
+
+namespace ascnet::test {
+
+/// A fresh folder named after the test, ascnet_<name>_<pid> under the system temp dir (left
+/// for the caller to inspect or remove).
+inline std::filesystem::path TempDir(const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path() / ("ascnet_" + name + "_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+}  // namespace ascnet::test

@@ -10,7 +10,7 @@
 #include "ascnet/core/fs.h"
 #include "ascnet/experiment/experiment.h"
 #include "ascnet/model/bundle.h"
-#include "cli/cli_runner.h"
+#include "common/cli_runner.h"
 #include "experiment/small_experiment.h"
 #include "infer/infer_fixtures.h"
 

@@ -11,7 +11,7 @@
 #include "ascnet/experiment/layout.h"
 #include "ascnet/experiment/plan.h"
 #include "ascnet/train/run_files.h"
-#include "cli/cli_runner.h"
+#include "common/cli_runner.h"
 #include "experiment/small_experiment.h"
 #include "infer/infer_fixtures.h"
 

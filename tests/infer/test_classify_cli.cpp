@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ascnet/model/bundle.h"
-#include "cli/cli_runner.h"
+#include "common/cli_runner.h"
 #include "infer/infer_fixtures.h"
 
 using namespace ascnet;

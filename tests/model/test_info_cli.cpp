@@ -1,8 +1,6 @@
 // `ascnet info` end to end: architecture descriptions, a saved bundle, a damaged bundle.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
 #include <cstdio>
 #include <fstream>
 #include <regex>
@@ -10,6 +8,7 @@
 
 #include "ascnet/core/fs.h"
 #include "ascnet/model/bundle.h"
+#include "common/cli_runner.h"
 #include "test_util.h"
 
 namespace ascnet {
@@ -21,16 +20,8 @@ struct CliRun {
 };
 
 CliRun RunCli(const std::string& args) {
-  CliRun r;
-  const std::string cmd = std::string("\"") + ASCNET_CLI + "\" " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  const test::CliResult r = test::RunCli(args);
+  return {r.code, r.out + r.err};
 }
 
 long long ParametersLine(const std::string& out) {

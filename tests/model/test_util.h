@@ -1,4 +1,4 @@
 // Helpers shared by the model tests.
 #pragma once
 
-#include "../common/temp_dir.h"  // ascnet::testing::TempDir
+#include "common/temp_dir.h"  // ascnet::testing::TempDir

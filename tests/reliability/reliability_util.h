@@ -10,16 +10,12 @@
 #include <string>
 #include <vector>
 
-#include "../common/pcm_wav.h"
+#include "common/pcm_wav.h"
+#include "common/temp_dir.h"
 
 namespace ascnet::reliability {
 
-inline std::filesystem::path TempDir(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("ascnet_rel_" + name + "_" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
+using test::TempDir;  // tests/common/temp_dir.h
 
 inline void WriteBytes(const std::filesystem::path& p, const std::string& bytes) {
   std::ofstream out(p, std::ios::binary | std::ios::trunc);

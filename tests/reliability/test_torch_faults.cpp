@@ -15,7 +15,7 @@
 #include <gtest/gtest.h>
 #include <torch/types.h>
 
-#include "../cli/cli_runner.h"
+#include "common/cli_runner.h"
 #include "../train/synthetic.h"
 #include "ascnet/core/fs.h"
 #include "ascnet/model/bundle.h"

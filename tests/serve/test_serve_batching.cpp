@@ -9,7 +9,7 @@
 #include "ascnet/features/extractor.h"
 #include "ascnet/infer/recognizer.h"
 #include "ascnet/serve/batcher.h"
-#include "cli/cli_runner.h"
+#include "common/cli_runner.h"
 #include "infer/infer_fixtures.h"
 
 using namespace ascnet;

@@ -9,7 +9,7 @@
 #include <fstream>
 
 #include "ascnet/model/bundle.h"
-#include "cli/cli_runner.h"
+#include "common/cli_runner.h"
 #include "infer/infer_fixtures.h"
 
 using namespace ascnet;

@@ -13,7 +13,7 @@
 #include "ascnet/features/options.h"
 #include "ascnet/model/arch.h"
 #include "ascnet/train/segments.h"
-#include "../common/temp_dir.h"  // TempDir
+#include "common/temp_dir.h"  // TempDir
 
 namespace ascnet::testing {
 

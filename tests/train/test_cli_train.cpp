@@ -9,8 +9,8 @@
 
 #include <gtest/gtest.h>
 
-#include "../cli/cli_runner.h"
-#include "../common/pcm_wav.h"
+#include "common/cli_runner.h"
+#include "common/pcm_wav.h"
 #include "ascnet/core/fs.h"
 #include "ascnet/model/bundle_info.h"
 

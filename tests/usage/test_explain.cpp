@@ -6,7 +6,7 @@
 
 #include "ascnet/infer/explain.h"
 #include "ascnet/infer/png.h"
-#include "cli/cli_runner.h"
+#include "common/cli_runner.h"
 #include "infer/infer_fixtures.h"
 
 using namespace ascnet;

@@ -12,7 +12,7 @@
 #include "ascnet/infer/recognizer.h"
 #include "ascnet/infer/torchscript_export.h"
 #include "ascnet/model/classifier.h"
-#include "cli/cli_runner.h"
+#include "common/cli_runner.h"
 #include "infer/infer_fixtures.h"
 
 using namespace ascnet;

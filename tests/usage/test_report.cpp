@@ -8,7 +8,7 @@
 #include "ascnet/experiment/experiment.h"
 #include "ascnet/infer/png.h"
 #include "ascnet/report/report.h"
-#include "cli/cli_runner.h"
+#include "common/cli_runner.h"
 #include "experiment/small_experiment.h"
 #include "infer/infer_fixtures.h"
 

@@ -8,7 +8,7 @@
 #include <torch/script.h>
 
 #include "ascnet/infer/recognizer.h"
-#include "cli/cli_runner.h"
+#include "common/cli_runner.h"
 #include "common/pcm_wav.h"
 #include "infer/infer_fixtures.h"
 

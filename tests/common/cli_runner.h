@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/temp_dir.h"  // TempDir(name)
+
 namespace ascnet::test {
 
 struct CliResult {
@@ -53,14 +55,6 @@ inline std::vector<nlohmann::json> JsonLines(const std::string& text) {
     if (!line.empty()) out.push_back(nlohmann::json::parse(line));
   }
   return out;
-}
-
-/// A fresh temporary folder for one test (removed by the caller if wanted).
-inline std::filesystem::path TempDir(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("ascnet_" + name + "_" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
 }
 
 }  // namespace ascnet::test
