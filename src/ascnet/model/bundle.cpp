@@ -174,90 +174,104 @@ struct Decoded {
   uint64_t header_bytes = 0, tensor_bytes = 0;
 };
 
-Decoded Decode(const std::string& bytes, const std::string& name) {
+// The container: magic, version, section count, the HEAD (JSON text) and TENS sections, and
+// nothing after them.
+struct Container {
+  uint32_t version = 0;
+  std::string head_text, tensors;
+};
+
+Container ReadContainer(const std::string& bytes, const std::string& name) {
   if (!HostIsLittleEndian()) Fail(name, "container", "big-endian hosts are not supported");
-  Decoded d;
+  Container c;
   Reader r(bytes, name);
-  // Fixed header.
   const std::string magic = r.Bytes(8, "magic", "the 8-byte magic \"ASCNETB1\"");
   if (magic != std::string(kBundleMagic, 8)) {
     Fail(name, "magic", "found " + Printable(magic) + ", expected \"" + std::string(kBundleMagic) +
                             "\" (not an ascnet model bundle)");
   }
-  d.version = static_cast<uint32_t>(r.Uint(4, "version", "the format version"));
-  if (d.version != kBundleVersion) {
+  c.version = static_cast<uint32_t>(r.Uint(4, "version", "the format version"));
+  if (c.version != kBundleVersion) {
     Fail(name, "version",
-         "unsupported format version " + Str(d.version) + " (this build reads version " + Str(kBundleVersion) + ")");
+         "unsupported format version " + Str(c.version) + " (this build reads version " + Str(kBundleVersion) + ")");
   }
   const uint32_t count = static_cast<uint32_t>(r.Uint(4, "container", "the section count"));
   if (count != kNumSections) Fail(name, "container", "section count is " + Str(count) + ", expected 2");
-  const std::string head_text = ReadSection(r, kTagHead, 1, name);
-  const std::string tens = ReadSection(r, kTagTens, 2, name);
+  c.head_text = ReadSection(r, kTagHead, 1, name);
+  c.tensors = ReadSection(r, kTagTens, 2, name);
   if (r.remaining() != 0) Fail(name, "container", Str(r.remaining()) + " unexpected bytes after the last section");
-  d.header_bytes = head_text.size();
-  d.tensor_bytes = tens.size();
+  return c;
+}
 
-  // JSON header.
+json ParseHeader(const std::string& text, const std::string& name) {
   json head;
   try {
-    head = json::parse(head_text);
+    head = json::parse(text);
   } catch (const json::exception& e) {
     Fail(name, "header", std::string("invalid JSON: ") + e.what());
   }
   if (!head.is_object()) Fail(name, "header", "expected a JSON object");
   const std::string format = Get<std::string>(head, "format", name, "header");
   if (format != kFormatName) Fail(name, "header", "format is \"" + format + "\", expected \"" + kFormatName + "\"");
+  return head;
+}
 
-  ModelBundle& b = d.bundle;
+// Parses `j` into `out` and validates it; any error becomes a BundleError for header.<part>.
+template <typename T>
+void DecodePart(const json& head, const char* key, const std::string& name, T* out) {
   try {
-    from_json(Field(head, "arch", name, "header"), b.arch);
-    b.arch.Validate();
+    from_json(Field(head, key, name, "header"), *out);
+    out->Validate();
   } catch (const BundleError&) {
     throw;
   } catch (const Error& e) {
-    Fail(name, "header.arch", e.what());
+    Fail(name, std::string("header.") + key, e.what());
   }
-  try {
-    from_json(Field(head, "features", name, "header"), b.features);
-    b.features.Validate();
-  } catch (const BundleError&) {
-    throw;
-  } catch (const Error& e) {
-    Fail(name, "header.features", e.what());
-  }
-  b.labels = Get<std::vector<std::string>>(head, "labels", name, "header");
+}
+
+// Everything but the network: arch, features, labels, normalisation, calibration, metadata,
+// checked against each other before any tensor is read.
+void DecodeHeaderParts(const json& head, const std::string& name, ModelBundle* b) {
+  DecodePart(head, "arch", name, &b->arch);
+  DecodePart(head, "features", name, &b->features);
+  b->labels = Get<std::vector<std::string>>(head, "labels", name, "header");
   const json& nj = Field(head, "normalisation", name, "header");
-  b.normalisation.channels = Get<int>(nj, "channels", name, "header.normalisation");
-  b.normalisation.bands = Get<int>(nj, "bands", name, "header.normalisation");
-  b.normalisation.mean = Get<std::vector<float>>(nj, "mean", name, "header.normalisation");
-  b.normalisation.std = Get<std::vector<float>>(nj, "std", name, "header.normalisation");
-  b.calibration = Field(head, "calibration", name, "header");
-  if (!b.calibration.is_null() && !b.calibration.is_object()) {
+  b->normalisation.channels = Get<int>(nj, "channels", name, "header.normalisation");
+  b->normalisation.bands = Get<int>(nj, "bands", name, "header.normalisation");
+  b->normalisation.mean = Get<std::vector<float>>(nj, "mean", name, "header.normalisation");
+  b->normalisation.std = Get<std::vector<float>>(nj, "std", name, "header.normalisation");
+  b->calibration = Field(head, "calibration", name, "header");
+  if (!b->calibration.is_null() && !b->calibration.is_object()) {
     Fail(name, "header.calibration", "expected a JSON object or null");
   }
-  if (head.contains("metadata")) b.metadata = head["metadata"];
+  if (head.contains("metadata")) b->metadata = head["metadata"];
+  b->ValidateHeader(name);
+}
 
-  b.ValidateHeader(name);  // labels, normalisation, features vs arch, before any tensor
-
-  // The parameters alone (float32) must fit in the tensor section. Checked before the network
-  // is built, so that a small file cannot make us allocate a huge one; small mismatches are
-  // left to the per-tensor checks below, which say more precisely what differs.
-  const int64_t parameters = CountParameters(b.arch);
+// The parameters alone (float32) must fit in the tensor section. Checked before the network is
+// built, so that a small file cannot make us allocate a huge one; small mismatches are left to
+// the per-tensor checks, which say more precisely what differs.
+void CheckParameterBudget(const ArchConfig& arch, size_t tensor_bytes, const std::string& name) {
+  const int64_t parameters = CountParameters(arch);
   const uint64_t parameter_bytes = 4 * static_cast<uint64_t>(parameters);
-  if (parameter_bytes > (uint64_t{64} << 20) && parameter_bytes > tens.size()) {
+  if (parameter_bytes > (uint64_t{64} << 20) && parameter_bytes > tensor_bytes) {
     Fail(name, "header.arch",
          "describes a network of " + Str(parameters) + " parameters (" + Str(parameter_bytes) +
-             " bytes) but the tensor section holds only " + Str(tens.size()) + " bytes");
+             " bytes) but the tensor section holds only " + Str(tensor_bytes) + " bytes");
   }
+}
 
-  // Tensors: build the network the arch describes, then fill it from the directory.
+// Builds the network the arch describes and fills it from the tensor directory: every tensor
+// named once, with the network's dtype and shape, finite, its bytes inside the section; the
+// tensors tile the section exactly (no overlaps, no unaccounted bytes).
+void LoadTensors(const json& head, const std::string& tens, const std::string& name, ModelBundle* b) {
   torch::NoGradGuard no_grad;
   try {
-    b.net = MakeNetwork(b.arch);
+    b->net = MakeNetwork(b->arch);
   } catch (const c10::Error& e) {
     Fail(name, "header.arch", std::string("cannot build the network: ") + e.what_without_backtrace());
   }
-  auto expected = NamedTensors(*b.net);
+  auto expected = NamedTensors(*b->net);
   std::map<std::string, torch::Tensor> by_name(expected.begin(), expected.end());
   std::set<std::string> seen;
   const json& dir = Field(head, "tensors", name, "header");
@@ -268,7 +282,7 @@ Decoded Decode(const std::string& bytes, const std::string& name) {
     const std::string part = "tensor " + tname;
     auto it = by_name.find(tname);
     if (it == by_name.end()) {
-      Fail(name, part, "not a tensor of the " + b.arch.arch + " network described by header.arch");
+      Fail(name, part, "not a tensor of the " + b->arch.arch + " network described by header.arch");
     }
     if (!seen.insert(tname).second) Fail(name, part, "listed twice");
     torch::Tensor& dst = it->second;
@@ -302,7 +316,6 @@ Decoded Decode(const std::string& bytes, const std::string& name) {
   for (const auto& [tname, t] : expected) {
     if (!seen.count(tname)) Fail(name, "tensor " + tname, "missing from header.tensors (the network needs it)");
   }
-  // The tensors must tile the section exactly: no overlaps, no unaccounted bytes.
   std::sort(ranges.begin(), ranges.end());
   uint64_t covered = 0;
   for (const auto& [begin, end, tname] : ranges) {
@@ -318,8 +331,20 @@ Decoded Decode(const std::string& bytes, const std::string& name) {
          Str(tens.size() - covered) + " bytes not covered by header.tensors (expected " + Str(covered) +
              " bytes in all)");
   }
-  b.net->eval();
-  b.Validate(name);
+  b->net->eval();
+}
+
+Decoded Decode(const std::string& bytes, const std::string& name) {
+  const Container c = ReadContainer(bytes, name);
+  Decoded d;
+  d.version = c.version;
+  d.header_bytes = c.head_text.size();
+  d.tensor_bytes = c.tensors.size();
+  const json head = ParseHeader(c.head_text, name);
+  DecodeHeaderParts(head, name, &d.bundle);
+  CheckParameterBudget(d.bundle.arch, c.tensors.size(), name);
+  LoadTensors(head, c.tensors, name, &d.bundle);
+  d.bundle.Validate(name);
   return d;
 }
 
