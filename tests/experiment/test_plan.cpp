@@ -57,6 +57,28 @@ TEST(ExperimentSettings, RoundTripAndErrorsNameTheFileAndField) {
   EXPECT_THROW(ApplyExperimentSettings(broken, "exp/experiment.json", &b), ConfigError);
 }
 
+// A folder made by an earlier version, whose experiment.json lacks fields added since (they
+// read with their defaults), is the same experiment; a real difference is still refused.
+TEST(ExperimentSettings, FolderFromAnEarlierVersionResumesARealDifferenceIsRefused) {
+  const fs::path dir = TempDir("settings_upgrade");
+  ExperimentOptions o = SmallExperimentOptions("csv:x/meta.csv", dir / "exp", dir / "cache", "all");
+  PrepareExperimentFolder(o);
+  const std::string path = ExperimentLayout((dir / "exp").string()).Settings();
+  nlohmann::json old = nlohmann::json::parse(ReadFile(path));
+  old["train"].erase("tilt_db");  // as written before the option existed
+  old["train"].erase("freq_shift_bands");
+  WriteFileAtomically(path, [&](std::ostream& os) { os << old.dump(2) << "\n"; });
+  EXPECT_NO_THROW(PrepareExperimentFolder(o));
+  o.train.seed = 7;
+  try {
+    PrepareExperimentFolder(o);
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_TRUE(Contains(e.what(), "train differ")) << e.what();
+  }
+  fs::remove_all(dir);
+}
+
 TEST(Plan, WritesTheSlurmChainAndFixesTheSettings) {
   const fs::path dir = TempDir("plan");
   const Plan plan = WritePlan(SmallPlan(dir));

@@ -395,6 +395,15 @@ void PrepareExperimentFolder(const ExperimentOptions& o) {
   } catch (const json::exception& e) {
     throw FormatError(WithPath(settings_path, std::string("unreadable (") + e.what() + "); remove it to start over"));
   }
+  // Compared as settings, not as text: a file written before a field existed reads with
+  // that field's default, so upgrading ascnet does not orphan an experiment folder.
+  try {
+    ExperimentOptions read_back = o;
+    ApplyExperimentSettings(old, settings_path, &read_back);
+    old = ExperimentSettingsJson(read_back);
+  } catch (const Error&) {
+    // Not readable as settings of this version: compared as it is, reported below.
+  }
   if (old != settings) {
     std::string diff;
     for (auto it = settings.begin(); it != settings.end(); ++it) {
