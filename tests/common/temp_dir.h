@@ -26,6 +26,7 @@ class TempDir {
   TempDir& operator=(const TempDir&) = delete;
 
   std::string File(const std::string& name) const { return (path_ / name).string(); }
+  std::filesystem::path operator/(const std::string& rel) const { return path_ / rel; }
   const std::filesystem::path& path() const { return path_; }
   std::string str() const { return path_.string(); }
 
