@@ -47,6 +47,9 @@ void RegisterServe(CLI::App& app) {
   c->add_option("--max-batch", o.max_batch, "Segments per batched network call")->capture_default_str();
   c->add_option("--batch-wait-ms", o.batch_wait_ms, "Longest wait for other requests' segments (ms)")->capture_default_str();
   c->add_option("--max-body", o.max_body, "Request body limit (bytes) -> 413")->capture_default_str();
+  c->add_option("--max-body-total", o.max_body_total,
+                "Request bodies held at once over all connections (bytes; >= --max-body) -> 503 + Retry-After")
+      ->capture_default_str();
   c->add_option("--request-timeout", o.request_timeout_s, "A request (header + body) must arrive within this (s) -> 408")
       ->capture_default_str();
   c->add_option("--idle-timeout", o.idle_timeout_s, "Keep-alive connection or stream without data is closed after (s)")

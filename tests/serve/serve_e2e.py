@@ -197,6 +197,7 @@ def main():
         code = srv.stop()
     check(code == 0, "SIGTERM under load: exit code 0", code)
     busy_server(att)
+    body_budget_server(att)
     if failures:
         print("%d check(s) failed: %s" % (len(failures), ", ".join(failures)))
         sys.exit(1)
@@ -478,6 +479,37 @@ def busy_server(att):
     finally:
         code = srv.stop(signal.SIGINT)
     check(code == 0, "SIGINT: exit code 0", code)
+
+
+def body_budget_server(att):
+    """--max-body-total: a request whose body would pass the bytes held by others gets 503 with
+    Retry-After before its body is read; once the holder is gone the same request succeeds."""
+    srv = Server("--model", att, "--max-body", "2000000", "--max-body-total", "2500000", name="budget")
+    try:
+        mono = open(path("mono.wav"), "rb").read()
+        holder = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
+        holder.sendall(b"POST /v1/classify HTTP/1.1\r\nHost: x\r\nContent-Type: audio/wav\r\n"
+                       b"Content-Length: 2000000\r\n\r\n" + mono[:1000])  # 2 MB reserved, body still coming
+        time.sleep(0.3)
+        r = requests.post(srv.base + "/v1/classify", data=mono + bytes(600000), headers={"Content-Type": "audio/wav"},
+                          timeout=60)
+        check(r.status_code == 503 and r.headers.get("Retry-After") == "1" and "--max-body-total 2500000" in r.json()["error"],
+              "body budget: 503 with Retry-After naming --max-body-total", (r.status_code, r.text[:200]))
+        holder.close()
+        ok = None
+        for _ in range(50):  # the holder's reservation goes with its connection
+            ok = requests.post(srv.base + "/v1/classify", data=mono + bytes(600000), headers={"Content-Type": "audio/wav"},
+                               timeout=60)
+            if ok.status_code != 503:
+                break
+            time.sleep(0.1)
+        check(ok.status_code in (200, 415), "body budget: the same request after the holder left is read and answered",
+              (ok.status_code, ok.text[:200]))
+        r = requests.post(srv.base + "/v1/classify", data=mono, headers={"Content-Type": "audio/wav"}, timeout=60)
+        check(r.status_code == 200, "body budget: a good request afterwards succeeds", r.text[:200])
+    finally:
+        code = srv.stop()
+    check(code == 0, "body budget server: exit code 0", code)
 
 
 if __name__ == "__main__":

@@ -213,6 +213,7 @@ TEST(ServeOptions, ValidateNamesTheField) {
   };
   expect_field([](ServeOptions& b) { b.port = 70000; }, "port");
   expect_field([](ServeOptions& b) { b.max_body = 10; }, "max_body");
+  expect_field([](ServeOptions& b) { b.max_body_total = b.max_body - 1; }, "max_body_total");
   expect_field([](ServeOptions& b) { b.workers = 0; }, "workers");
   expect_field([](ServeOptions& b) { b.scorer = "x"; }, "scorer");
   expect_field([](ServeOptions& b) { b.models.push_back(b.models[0]); }, "given twice");

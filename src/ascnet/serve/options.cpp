@@ -64,6 +64,7 @@ void ServeOptions::Validate() const {
   Range<int64_t>("max_batch", max_batch, 1, 4096, " segments");
   Range("batch_wait_ms", batch_wait_ms, 0.0, 1000.0, " ms");
   Range<int64_t>("max_body", max_body, 1024, 4ll << 30, " bytes");
+  Range<int64_t>("max_body_total", max_body_total, max_body, 1ll << 40, " bytes (at least max_body)");
   Range("request_timeout_s", request_timeout_s, 0.01, 86400.0, " s");
   Range("idle_timeout_s", idle_timeout_s, 0.01, 86400.0, " s");
   Range("max_stream_seconds", max_stream_seconds, 0.001, 1e7, " s");

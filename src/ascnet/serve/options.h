@@ -25,6 +25,9 @@ struct ServeOptions {
   int64_t max_batch = 64;             ///< segments per batched network call (1..4096)
   double batch_wait_ms = 2;           ///< longest wait for other requests' segments (0..1000 ms)
   int64_t max_body = 64ll << 20;      ///< request body limit, bytes (1 KiB..4 GiB) -> 413
+  int64_t max_body_total = 512ll << 20;  ///< bodies held at once over all connections, bytes
+                                         ///< (>= max_body; a request's Content-Length, or max_body
+                                         ///< when unknown, is reserved before its body is read) -> 503
   double request_timeout_s = 30;      ///< a whole request (header + body) must arrive within it, s
   double idle_timeout_s = 30;         ///< keep-alive connection / stream without data, s
   double max_stream_seconds = 3600;   ///< audio seconds per WebSocket stream (> 0)

@@ -122,6 +122,7 @@ struct Server::Impl {
   std::string token, tmp_dir;
   int port = 0;
   std::atomic<int> connections{0}, streams{0};
+  std::atomic<int64_t> body_bytes{0};  // reserved by requests whose bodies are being read or handled
   std::atomic<bool> draining{false};
   std::atomic<int64_t> upload_counter{0};
   std::mutex sessions_mu;
@@ -336,7 +337,10 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
       : s_(s), stream_(std::move(socket)), deadline_(stream_.get_executor()), overloaded_(overloaded) {
     ++s_.connections;
   }
-  ~HttpSession() override { --s_.connections; }
+  ~HttpSession() override {
+    ReleaseBody();
+    --s_.connections;
+  }
 
   void Start() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
@@ -358,7 +362,23 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
  private:
   enum class State { kReading, kBusy, kWriting, kClosed };
 
+  // The global body budget (--max-body-total): `bytes` reserved for this request until the
+  // next request on the connection or its end.
+  bool ReserveBody(int64_t bytes) {
+    int64_t cur = s_.body_bytes.load();
+    do {
+      if (cur + bytes > s_.options.max_body_total) return false;
+    } while (!s_.body_bytes.compare_exchange_weak(cur, cur + bytes));
+    body_reserved_ = bytes;
+    return true;
+  }
+  void ReleaseBody() {
+    s_.body_bytes -= body_reserved_;
+    body_reserved_ = 0;
+  }
+
   void Read() {
+    ReleaseBody();
     state_ = State::kReading;
     timed_out_ = false;
     got_bytes_ = buffer_.size() > 0;
@@ -401,6 +421,18 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
       // Refuse an oversized body before reading it (Content-Length known).
       if (parser_->content_length() && *parser_->content_length() > static_cast<uint64_t>(s_.options.max_body)) {
         OnRead(http::error::body_limit);
+        return;
+      }
+      const int64_t body = parser_->content_length() ? static_cast<int64_t>(*parser_->content_length())
+                                                     : (parser_->chunked() ? s_.options.max_body : 0);
+      if (body > 0 && !ReserveBody(body)) {
+        deadline_.cancel();
+        first_ = false;
+        SendError(503,
+                  "server busy: request bodies of " + std::to_string(s_.body_bytes.load()) +
+                      " bytes are held, this one would pass --max-body-total " +
+                      std::to_string(s_.options.max_body_total) + " bytes",
+                  "other", true, "1");
         return;
       }
       // A client that asks (curl does for bodies over 1 MB) waits for "100 Continue".
@@ -733,6 +765,7 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
   State state_ = State::kReading;
   bool overloaded_ = false, timed_out_ = false, got_bytes_ = false, drained_ = false, first_ = true;
   bool keep_alive_ = true;
+  int64_t body_reserved_ = 0;  // of --max-body-total, held by the current request
   unsigned version_ = 11;
   Clock::time_point start_{}, linger_until_{};
   char scratch_[16384];
