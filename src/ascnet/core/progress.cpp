@@ -38,15 +38,9 @@ double ProgressBar::Left() const {
 
 void ProgressBar::Line(const std::string& text) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (sink_) {
-    sink_(text);
-    return;
-  }
-  if (bar_shown_) std::fprintf(stderr, "\r\033[K");
-  std::fprintf(stderr, "%s\n", text.c_str());
-  std::fflush(stderr);
-  if (bar_shown_) {
-    bar_shown_ = false;
+  const bool redraw = bar_shown_;
+  Emit(text, /*final_line=*/true);  // on a terminal it overwrites the bar's line
+  if (redraw) {
     last_draw_ = std::chrono::steady_clock::now() - std::chrono::seconds(1);
     Draw(false);  // the bar again, below the line
   }
