@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <random>
 #include <set>
 
@@ -137,28 +138,44 @@ TEST(Augmenter, MasksStayWithinTheirBounds) {
   EXPECT_GT(widest_f, 8);
 }
 
+// Applies `aug` to 300 random [2, 64, 80] images: every cell of band m, on both channels, must
+// change by gain(m, u), where u is the draw read off the change of one cell (`probe`); the draws
+// stay within [-bound, bound] and reach 80 % of it on both sides.
+void ExpectBandGains(const Augmenter& aug, uint64_t seed, double bound, size_t probe,
+                     const std::function<double(int, double)>& gain) {
+  std::mt19937_64 rng(seed);
+  double lo = 1e9, hi = -1e9;
+  for (int trial = 0; trial < 300; ++trial) {
+    std::vector<float> x = RandomImage(2 * 64 * 80, static_cast<uint64_t>(trial));
+    const std::vector<float> before = x;
+    aug.Apply(x.data(), rng);
+    const double u = x[probe] - before[probe];
+    for (int c = 0; c < 2; ++c) {
+      for (int m = 0; m < 64; ++m) {
+        const double expected = gain(m, u);
+        for (int t = 0; t < 80; ++t) {
+          const size_t i = static_cast<size_t>((c * 64 + m) * 80 + t);
+          ASSERT_NEAR(x[i] - before[i], expected, 1e-4) << "channel " << c << " band " << m;
+        }
+      }
+    }
+    lo = std::min(lo, u), hi = std::max(hi, u);
+  }
+  EXPECT_GE(lo, -bound - 1e-4);
+  EXPECT_LE(hi, bound + 1e-4);
+  EXPECT_LT(lo, -0.8 * bound);
+  EXPECT_GT(hi, 0.8 * bound);
+}
+
 TEST(Augmenter, LevelShiftIsTheSameOnBothChannelsAndBounded) {
+  EXPECT_NEAR(LogShiftPerDb(FeatureConfig::Preset("logmel")), std::log(10.0) / 10, 1e-12);
   for (const char* features : {"logmel", "loggam"}) {
+    SCOPED_TRACE(features);
     TrainOptions o = TrainOptions::Preset("fast");
     o.level_shift_db = 6;
     const FeatureConfig f = FeatureConfig::Preset(features);
     const Augmenter aug(o, f, std::vector<float>(2 * 64, 0.f), {2, 64, 80});
-    const double bound = 6 * LogShiftPerDb(f);
-    EXPECT_NEAR(LogShiftPerDb(FeatureConfig::Preset("logmel")), std::log(10.0) / 10, 1e-12);
-    std::mt19937_64 rng(4);
-    double lo = 1e9, hi = -1e9;
-    for (int trial = 0; trial < 300; ++trial) {
-      std::vector<float> x = RandomImage(2 * 64 * 80, static_cast<uint64_t>(trial));
-      const std::vector<float> before = x;
-      aug.Apply(x.data(), rng);
-      const double shift = x[0] - before[0];
-      for (size_t i = 0; i < x.size(); ++i) ASSERT_NEAR(x[i] - before[i], shift, 1e-4) << features;
-      lo = std::min(lo, shift), hi = std::max(hi, shift);
-    }
-    EXPECT_GE(lo, -bound - 1e-4);
-    EXPECT_LE(hi, bound + 1e-4);
-    EXPECT_LT(lo, -0.8 * bound);
-    EXPECT_GT(hi, 0.8 * bound);
+    ExpectBandGains(aug, 4, 6 * LogShiftPerDb(f), 0, [](int, double u) { return u; });  // one gain everywhere
   }
 }
 
@@ -168,29 +185,8 @@ TEST(Augmenter, TiltIsLinearOverBandsTheSameOnBothChannelsAndBounded) {
   const FeatureConfig f = FeatureConfig::Preset("logmel");
   const Augmenter aug(o, f, std::vector<float>(2 * 64, 0.f), {2, 64, 80});
   ASSERT_TRUE(aug.enabled());
-  const double bound = 6 * LogShiftPerDb(f);
-  std::mt19937_64 rng(5);
-  double lo = 1e9, hi = -1e9;
-  for (int trial = 0; trial < 300; ++trial) {
-    std::vector<float> x = RandomImage(2 * 64 * 80, static_cast<uint64_t>(trial));
-    const std::vector<float> before = x;
-    aug.Apply(x.data(), rng);
-    const double top = x[63 * 80] - before[63 * 80];  // gain of the highest band = u
-    for (int c = 0; c < 2; ++c) {
-      for (int m = 0; m < 64; ++m) {
-        const double expected = top * (2.0 * m / 63 - 1);
-        for (int t = 0; t < 80; ++t) {
-          const size_t i = static_cast<size_t>((c * 64 + m) * 80 + t);
-          ASSERT_NEAR(x[i] - before[i], expected, 1e-4) << "channel " << c << " band " << m;
-        }
-      }
-    }
-    lo = std::min(lo, top), hi = std::max(hi, top);
-  }
-  EXPECT_GE(lo, -bound - 1e-4);
-  EXPECT_LE(hi, bound + 1e-4);
-  EXPECT_LT(lo, -0.8 * bound);
-  EXPECT_GT(hi, 0.8 * bound);
+  // The highest band gains u, the lowest -u, linear in between.
+  ExpectBandGains(aug, 5, 6 * LogShiftPerDb(f), 63 * 80, [](int m, double u) { return u * (2.0 * m / 63 - 1); });
 }
 
 TEST(Augmenter, BandShiftMovesBothChannelsAlikeWithinBoundsAndCoversEveryShift) {

@@ -61,18 +61,24 @@ void Augmenter::ShiftBands(float* image, int64_t shift) const {
 
 void Augmenter::Apply(float* image, std::mt19937_64& rng) const {
   const int64_t rows = channels_ * bands_;
-  if (max_shift_ > 0) {
-    const float shift = static_cast<float>((2 * UniformUnit(rng) - 1) * max_shift_);
-    for (int64_t i = 0; i < rows * frames_; ++i) image[i] += shift;
-  }
-  if (max_tilt_ > 0) {
-    const double u = (2 * UniformUnit(rng) - 1) * max_tilt_;
-    for (int64_t c = 0; c < channels_; ++c) {
-      for (int64_t m = 0; m < bands_; ++m) {
-        const float g = bands_ > 1 ? static_cast<float>(u * (2.0 * static_cast<double>(m) / static_cast<double>(bands_ - 1) - 1)) : 0.f;
-        float* row = image + (c * bands_ + m) * frames_;
-        for (int64_t t = 0; t < frames_; ++t) row[t] += g;
+  if (max_shift_ > 0 || max_tilt_ > 0) {
+    // The gain and the tilt are one gain per band, added to every channel in one pass.
+    std::vector<float> gain(static_cast<size_t>(bands_), 0.f);
+    if (max_shift_ > 0) {
+      const float shift = static_cast<float>((2 * UniformUnit(rng) - 1) * max_shift_);
+      for (float& g : gain) g += shift;
+    }
+    if (max_tilt_ > 0) {
+      const double u = (2 * UniformUnit(rng) - 1) * max_tilt_;
+      for (int64_t m = 0; m < bands_ && bands_ > 1; ++m) {
+        gain[static_cast<size_t>(m)] +=
+            static_cast<float>(u * (2.0 * static_cast<double>(m) / static_cast<double>(bands_ - 1) - 1));
       }
+    }
+    for (int64_t r = 0; r < rows; ++r) {
+      const float g = gain[static_cast<size_t>(r % bands_)];
+      float* row = image + r * frames_;
+      for (int64_t t = 0; t < frames_; ++t) row[t] += g;
     }
   }
   if (max_band_shift_ > 0) {
