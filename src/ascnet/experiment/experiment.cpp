@@ -47,8 +47,8 @@ void Print(const ExperimentOptions& o, const std::string& text) {
 void Say(const ExperimentOptions& o, const std::string& line) { Print(o, "[experiment] " + line); }
 
 SystemResult MakeSystemResult(SystemId id, std::optional<Metrics> segment, Metrics recording) {
-  SystemResult r{SystemName(id), std::move(segment), std::move(recording), std::move(id)};
-  return r;
+  std::string name = SystemName(id);
+  return {std::move(name), std::move(segment), std::move(recording), std::move(id)};
 }
 
 // Test-split outputs of one (arch, features) system on one split.
