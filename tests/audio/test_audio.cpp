@@ -506,6 +506,29 @@ TEST_F(AudioTest, NonFiniteSamples) {
   }, q, {"non-finite sample at t=0.500000s"});
 }
 
+// Found by fuzz_audio: a float WAV holding 1e30-scale garbage decoded "finite" but the
+// resampler and mix-down overflowed to inf. Such files are refused; float files in int16
+// scale (a common export) still decode, finite.
+TEST_F(AudioTest, HugeFloatSamplesAreRefusedInt16ScaleIsNot) {
+  const std::string p = Path("huge.wav");
+  auto x = Sine(8000, 1, 8000, 440, 0.5);
+  x[4000] = -5.7e26f;
+  WriteAudio(p, SF_FORMAT_WAV | SF_FORMAT_FLOAT, 1, 8000, x);
+  ExpectError<AudioError>([&] { LoadAudio(p); }, p, {"sample out of range at t=0.500000s", "-5.7e+26", "|x| <= 1e8"});
+
+  const std::string q = Path("int16_scale.wav");
+  auto y = Sine(16000, 2, 8000, 440, 32767.f);
+  WriteAudio(q, SF_FORMAT_WAV | SF_FORMAT_FLOAT, 2, 8000, y);
+  const std::vector<float> z = LoadAudio(q);
+  ASSERT_FALSE(z.empty());
+  float peak = 0;
+  for (float v : z) {
+    ASSERT_TRUE(std::isfinite(v));
+    peak = std::max(peak, std::fabs(v));
+  }
+  EXPECT_GT(peak, 30000.f);
+}
+
 TEST_F(AudioTest, ZeroChannels) {
   const std::string p = Path("zero_channels.wav");
   WriteBytes(p, CraftWav(0, 44100, 400));

@@ -21,6 +21,12 @@ struct AudioOptions {
   std::string ToString() const;
 };
 
+/// Largest sample magnitude a decoded file may hold. Integer formats decode to [-1, 1]; float
+/// formats are read as stored, and a float file in int16 or int24 scale (up to 8.4e6) is
+/// still accepted. Anything larger is corrupt data, and would overflow float in the
+/// mix-down, the resampler or the power spectrum, so it is refused (AudioError).
+inline constexpr float kMaxFileSampleMagnitude = 1e8f;
+
 /// Format facts read from a file's header.
 struct AudioInfo {
   int sample_rate = 0;    ///< Hz
