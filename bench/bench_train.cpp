@@ -1,7 +1,8 @@
 // Training throughput: full between-class steps (pair drawing, gathering and mixing of the
 // normalised images, forward in training mode, KL loss, backward, Adam) of the Att-CRNN and
 // the CNN baseline, batch 100, LibTorch intra-op threads = --threads (default 2), set up as
-// TrainModel sets itself up (OpenBLAS's own pool limited to one thread). scripts/bench-train
+// TrainModel sets itself up (OpenBLAS's own pool limited to one thread, large blocks kept in
+// the heap; counters: minor page faults and system time per step). scripts/bench-train
 // runs this and the PyTorch peer (bench/peers/ascnet_peer.py train) side by side.
 //
 //   bench_train [--threads N] [--export DIR] [benchmark flags]
@@ -13,9 +14,12 @@
 #include <string>
 #include <vector>
 
+#include <sys/resource.h>
+
 #include <ATen/Parallel.h>
 #include <torch/optim/adam.h>
 
+#include "ascnet/core/allocator.h"
 #include "ascnet/model/inference.h"
 #include "ascnet/model/networks.h"
 #include "ascnet/train/bc.h"
@@ -44,6 +48,13 @@ const torch::Tensor& Pool() {
   return x;
 }
 
+rusage Usage() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u;
+}
+double Seconds(const timeval& t) { return static_cast<double>(t.tv_sec) + 1e-6 * static_cast<double>(t.tv_usec); }
+
 void TrainSteps(benchmark::State& state, const std::string& name) {
   NetworkPtr net = InitialNet(name);
   net->train();
@@ -61,8 +72,15 @@ void TrainSteps(benchmark::State& state, const std::string& name) {
     return TrainStep(*net, adam, mixed.x, mixed.y).loss.item<double>();
   };
   for (int i = 0; i < 2; ++i) step();  // warm-up (allocator, oneDNN primitives, Adam state)
+  const rusage before = Usage();
   for (auto _ : state) benchmark::DoNotOptimize(step());
+  const rusage after = Usage();
   state.SetItemsProcessed(state.iterations() * kBatch);
+  // What the kernel costs per step (the whole process; the steps are all it does).
+  const double steps = static_cast<double>(state.iterations());
+  state.counters["minor_faults_per_step"] = static_cast<double>(after.ru_minflt - before.ru_minflt) / steps;
+  state.counters["system_ms_per_step"] = (Seconds(after.ru_stime) - Seconds(before.ru_stime)) * 1e3 / steps;
+  state.counters["heap_tuned"] = KeepLargeBlocksInHeap() ? 1 : 0;
   state.counters["segments/s"] =
       benchmark::Counter(static_cast<double>(state.iterations() * kBatch), benchmark::Counter::kIsRate);
 }
@@ -92,6 +110,10 @@ BENCHMARK(BM_Cnn_TrainStep)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_AttCrnn_TrainStage)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 int main(int argc, char** argv) {
-  // OpenBLAS limited to one thread as TrainModel does.
-  return ascnet::bench::TorchBenchMain(argc, argv, InitialNet, [] { LimitOpenBlasThreads(1); });
+  // OpenBLAS limited to one thread and large blocks kept in the heap, as TrainModel does
+  // (ASCNET_MALLOC_DEFAULTS=1 keeps glibc's defaults: scripts/bench-train measures both).
+  return ascnet::bench::TorchBenchMain(argc, argv, InitialNet, [] {
+    LimitOpenBlasThreads(1);
+    KeepLargeBlocksInHeap();
+  });
 }

@@ -10,12 +10,18 @@ manifest.json ({"arch": ArchConfig JSON, "tensors": {name: file.npy}}) plus one 
   ascnet_peer.py parity DIR        DIR also holds input.npy and ascnet's logits.npy, pooled.npy,
                                    a_spa.npy, a_tem.npy; checks ours match to 1e-4 relative.
                                    Prints one JSON line; exit 0 on match, 1 on mismatch.
-  ascnet_peer.py bench DIR [DIR..] [--threads 2] [--batch 100] [--min-time 2]
+  ascnet_peer.py bench DIR [DIR..] [--threads 2] [--batch 100] [--min-time 2] [--channels-last]
                                    eval-mode inference throughput (segments/s), one JSON line.
-  ascnet_peer.py train DIR [DIR..] [--threads 2] [--batch 100] [--min-time 2]
+  ascnet_peer.py train DIR [DIR..] [--threads 2] [--batch 100] [--min-time 2] [--channels-last]
                                    training throughput (segments/s) of full between-class steps:
                                    pair drawing, gathering and mixing, forward in training mode,
                                    KL loss, backward, Adam (lr 1e-4); one JSON line.
+  ascnet_peer.py best bench|train DIR [DIR..] [same options]
+                                   the peer's best configuration: runs bench/train once per
+                                   configuration a careful user would try (OpenBLAS's own
+                                   thread pool as is and with OPENBLAS_NUM_THREADS=1, each in
+                                   contiguous and channels-last memory format) and prints every
+                                   result plus, per network, the best one; one JSON line.
   ascnet_peer.py count ARCH CLASSES    trainable parameter count.
 
 Run with Debian's /usr/bin/python3 (python3-torch, python3-numpy).
@@ -197,13 +203,19 @@ def timed(fn, min_time):
             return n, el
 
 
+def memory_format(args):
+    return torch.channels_last if args.channels_last else torch.contiguous_format
+
+
 def cmd_bench(args):
     torch.set_num_threads(args.threads)
     out = {"torch": torch.__version__, "threads": args.threads, "batch": args.batch, "results": {}}
     for d in args.dirs:
         a, net = load(d)
+        net = net.to(memory_format=memory_format(args))
         torch.manual_seed(0)
-        x = torch.randn(args.batch, a["channels"], a["bands"], a["frames"])
+        x = torch.randn(args.batch, a["channels"], a["bands"], a["frames"]).contiguous(
+            memory_format=memory_format(args))
         with torch.inference_mode():
             n, el = timed(lambda: net(x), args.min_time)
         out["results"][a["arch"]] = {"segments_per_second": n * args.batch / el, "seconds_per_batch": el / n,
@@ -219,6 +231,7 @@ def cmd_train(args):
     for d in args.dirs:
         a, net = load(d)
         classes = a["classes"]
+        net = net.to(memory_format=memory_format(args))
         net.train()
         opt = torch.optim.Adam(net.parameters(), lr=1e-4)
         torch.manual_seed(0)
@@ -238,6 +251,7 @@ def cmd_train(args):
             r = torch.from_numpy(rng.random(args.batch)).float()
             rr = r.view(-1, 1, 1, 1)
             x = (rr * pool[first] + (1 - rr) * pool[second]) / torch.sqrt(rr * rr + (1 - rr) ** 2)
+            x = x.contiguous(memory_format=memory_format(args))
             y = (r.view(-1, 1) * F.one_hot(torch.from_numpy(labels[first]), classes)
                  + (1 - r).view(-1, 1) * F.one_hot(torch.from_numpy(labels[second]), classes))
             opt.zero_grad()
@@ -254,6 +268,32 @@ def cmd_train(args):
     return 0
 
 
+PEER_CONFIGS = (  # (name, environment additions, extra flags)
+    ("default", {}, []),
+    ("OPENBLAS_NUM_THREADS=1", {"OPENBLAS_NUM_THREADS": "1"}, []),
+    ("channels-last", {}, ["--channels-last"]),
+    ("OPENBLAS_NUM_THREADS=1 + channels-last", {"OPENBLAS_NUM_THREADS": "1"}, ["--channels-last"]),
+)
+
+
+def cmd_best(args):
+    import subprocess
+    runs = []
+    for name, env, flags in PEER_CONFIGS:
+        cmd = [sys.executable, os.path.abspath(__file__), args.what, *args.dirs, "--threads", str(args.threads),
+               "--batch", str(args.batch), "--min-time", str(args.min_time), *flags]
+        res = subprocess.run(cmd, env={**os.environ, **env}, check=True, capture_output=True, text=True)
+        runs.append({"config": name, **json.loads(res.stdout)})
+    best = {}
+    for r in runs:
+        for arch, v in r["results"].items():
+            if arch not in best or v["segments_per_second"] > best[arch]["segments_per_second"]:
+                best[arch] = {"segments_per_second": v["segments_per_second"], "config": r["config"]}
+    print(json.dumps({"torch": runs[0]["torch"], "threads": args.threads, "batch": args.batch, "what": args.what,
+                      "runs": runs, "best": best}))
+    return 0
+
+
 def cmd_count(args):
     a = dict(DEFAULT_ARCH, arch=args.arch, classes=args.classes)
     print(sum(p.numel() for p in make(a).parameters() if p.requires_grad))
@@ -267,12 +307,16 @@ def main():
     q.add_argument("dir")
     q.add_argument("--tol", type=float, default=1e-4)
     q.set_defaults(fn=cmd_parity)
-    for name, fn in (("bench", cmd_bench), ("train", cmd_train)):
+    for name, fn in (("bench", cmd_bench), ("train", cmd_train), ("best", cmd_best)):
         q = sub.add_parser(name)
+        if name == "best":
+            q.add_argument("what", choices=["bench", "train"])
         q.add_argument("dirs", nargs="+")
         q.add_argument("--threads", type=int, default=2)
         q.add_argument("--batch", type=int, default=100)
         q.add_argument("--min-time", type=float, default=2.0)
+        if name != "best":
+            q.add_argument("--channels-last", action="store_true", help="network and input in channels-last format")
         q.set_defaults(fn=fn)
     q = sub.add_parser("count")
     q.add_argument("arch", choices=["attcrnn", "cnn"])

@@ -17,8 +17,10 @@ inline constexpr std::size_t kHeapBlockLimit = std::size_t{1} << 30;
 inline constexpr std::size_t kHeapKeepLimit = std::size_t{1} << 30;
 
 /// Sets glibc's M_MMAP_THRESHOLD and M_TRIM_THRESHOLD to the limits above, once per process
-/// (thread-safe; later calls do nothing; a no-op without glibc). Returns true if the
-/// settings are in force.
+/// (thread-safe; later calls do nothing; a no-op without glibc, or when the environment
+/// variable ASCNET_MALLOC_DEFAULTS is set to anything but 0: glibc's defaults stay, for
+/// measuring the difference or for a host program that tunes malloc itself). Returns true
+/// if the settings are in force.
 bool KeepLargeBlocksInHeap();
 
 }  // namespace ascnet
