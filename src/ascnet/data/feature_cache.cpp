@@ -4,7 +4,6 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <atomic>
 #include <cerrno>
@@ -19,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ascnet/audio/decode.h"
+#include "ascnet/core/binary_record.h"
 #include "ascnet/core/error.h"
 #include "ascnet/core/file_lock.h"
 #include "ascnet/core/fs.h"
@@ -48,18 +48,6 @@ std::string Hex(uint64_t v) {
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
   return buf;
-}
-
-uint32_t Crc(const void* data, size_t n) {
-  uLong c = crc32(0L, Z_NULL, 0);
-  const auto* p = static_cast<const Bytef*>(data);
-  while (n > 0) {  // zlib takes uInt lengths
-    const uInt chunk = static_cast<uInt>(std::min<size_t>(n, 1u << 30));
-    c = crc32(c, p, chunk);
-    p += chunk;
-    n -= chunk;
-  }
-  return static_cast<uint32_t>(c);
 }
 
 // Identity of a source file's content as far as the cache is concerned.
@@ -112,12 +100,12 @@ ItemRecord RecordFromJson(const json& j) {
 // Item file: magic | u32 version | u32 header length | JSON header (record) | float data.
 void WriteItemFile(const std::string& path, const ItemRecord& rec, const float* data, int64_t floats) {
   const std::string header = RecordJson(rec).dump();
+  std::string head(kItemMagic, 8);
+  PutU32(head, kVersion);
+  PutU32(head, static_cast<uint32_t>(header.size()));
+  head += header;
   WriteFileAtomically(path, [&](std::ostream& os) {
-    os.write(kItemMagic, 8);
-    const uint32_t v = kVersion, hl = static_cast<uint32_t>(header.size());
-    os.write(reinterpret_cast<const char*>(&v), 4);
-    os.write(reinterpret_cast<const char*>(&hl), 4);
-    os.write(header.data(), static_cast<std::streamsize>(header.size()));
+    os.write(head.data(), static_cast<std::streamsize>(head.size()));
     os.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(floats * sizeof(float)));
   });
 }
@@ -126,11 +114,11 @@ void WriteItemFile(const std::string& path, const ItemRecord& rec, const float* 
 bool ReadItemFile(const std::string& path, int64_t seg_floats, ItemRecord* rec, std::vector<float>* data) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return false;
-  char magic[8];
-  uint32_t v = 0, hl = 0;
-  if (!in.read(magic, 8) || std::memcmp(magic, kItemMagic, 8) != 0) return false;
-  if (!in.read(reinterpret_cast<char*>(&v), 4) || v != kVersion) return false;
-  if (!in.read(reinterpret_cast<char*>(&hl), 4) || hl > (64u << 20)) return false;
+  char fixed[16];  // magic, version, header length
+  if (!in.read(fixed, 16) || std::memcmp(fixed, kItemMagic, 8) != 0) return false;
+  const std::string_view f(fixed, 16);
+  const uint32_t v = GetU32(f, 8), hl = GetU32(f, 12);
+  if (v != kVersion || hl > (64u << 20)) return false;
   std::string header(hl, '\0');
   if (!in.read(header.data(), hl)) return false;
   try {
@@ -144,7 +132,7 @@ bool ReadItemFile(const std::string& path, int64_t seg_floats, ItemRecord* rec, 
     return false;
   }
   if (in.peek() != std::char_traits<char>::eof()) return false;  // trailing garbage
-  return Crc(data->data(), data->size() * sizeof(float)) == rec->crc;
+  return Crc32(data->data(), data->size() * sizeof(float)) == rec->crc;
 }
 
 // Pack: 64-byte header | float data (64-aligned) | JSON index.
@@ -232,7 +220,7 @@ bool OpenPack(const std::string& path, int64_t seg_floats, bool verify, Mapping*
   if (::pread(fd, &h, sizeof h, 0) != static_cast<ssize_t>(sizeof h)) fail("cannot read the pack header");
   if (std::memcmp(h.magic, kPackMagic, 8) != 0) fail("not an ascnet feature pack (bad magic)");
   if (h.version != kVersion) fail("unsupported pack version " + std::to_string(h.version));
-  if (Crc(&h, offsetof(PackHeader, header_crc)) != h.header_crc) fail("pack header checksum mismatch");
+  if (Crc32(&h, offsetof(PackHeader, header_crc)) != h.header_crc) fail("pack header checksum mismatch");
   if (h.data_offset != sizeof(PackHeader) || h.index_offset != h.data_offset + h.data_bytes ||
       h.index_offset + h.index_bytes != size) {
     fail("pack size is " + std::to_string(size) + " bytes, header expects " +
@@ -242,7 +230,7 @@ bool OpenPack(const std::string& path, int64_t seg_floats, bool verify, Mapping*
   if (::pread(fd, index.data(), index.size(), static_cast<off_t>(h.index_offset)) != static_cast<ssize_t>(index.size())) {
     fail("cannot read the pack index");
   }
-  if (Crc(index.data(), index.size()) != h.index_crc) fail("pack index checksum mismatch");
+  if (Crc32(index.data(), index.size()) != h.index_crc) fail("pack index checksum mismatch");
   std::vector<ItemRecord> records;
   try {
     const json j = json::parse(index);
@@ -267,7 +255,7 @@ bool OpenPack(const std::string& path, int64_t seg_floats, bool verify, Mapping*
       ::munmap(map, size);
       throw FormatError(WithPath(path, "index record of " + r.path + " points past the data"));
     }
-    if (verify && Crc(data + r.offset * seg_floats, static_cast<size_t>(r.segments * seg_floats) * 4) != r.crc) {
+    if (verify && Crc32(data + r.offset * seg_floats, static_cast<size_t>(r.segments * seg_floats) * 4) != r.crc) {
       ::munmap(map, size);
       throw FormatError(WithPath(path, "data checksum mismatch for " + r.path));
     }
@@ -415,7 +403,7 @@ ExtractCounts ExtractItems(const Dataset& dataset, const FeatureConfig& config, 
         }
         rec.segments = img.num_segments;
         rec.starts = img.start_seconds;
-        rec.crc = Crc(img.data.data(), img.data.size() * sizeof(float));
+        rec.crc = Crc32(img.data.data(), img.data.size() * sizeof(float));
         WriteItemFile(file, rec, img.data.data(), static_cast<int64_t>(img.data.size()));
         ++extracted;
         bar.Tick();
@@ -476,8 +464,8 @@ void WritePack(const Dataset& dataset, const CacheLayout& l, int64_t seg_floats,
     h.data_bytes = static_cast<uint64_t>(offset * seg_floats) * sizeof(float);
     h.index_offset = h.data_offset + h.data_bytes;
     h.index_bytes = idx.size();
-    h.index_crc = Crc(idx.data(), idx.size());
-    h.header_crc = Crc(&h, offsetof(PackHeader, header_crc));
+    h.index_crc = Crc32(idx.data(), idx.size());
+    h.header_crc = Crc32(&h, offsetof(PackHeader, header_crc));
     os.seekp(0);
     os.write(reinterpret_cast<const char*>(&h), sizeof h);
   });

@@ -1,7 +1,5 @@
 #include "ascnet/model/bundle.h"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -13,6 +11,7 @@
 
 #include <torch/utils.h>
 
+#include "ascnet/core/binary_record.h"
 #include "ascnet/core/fs.h"
 #include "ascnet/core/json_get.h"
 #include "ascnet/core/npy.h"  // ShapeString
@@ -34,12 +33,6 @@ constexpr const char* kFormatName = "ascnet-model-bundle";
 
 
 
-std::string Hex(uint32_t v) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "0x%08x", v);
-  return buf;
-}
-
 bool HostIsLittleEndian() {
   const uint16_t one = 1;
   unsigned char c;
@@ -47,63 +40,12 @@ bool HostIsLittleEndian() {
   return c == 1;
 }
 
-uint32_t Crc32(const char* data, size_t n) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  while (n > 0) {  // zlib takes uInt lengths
-    const uInt chunk = static_cast<uInt>(std::min<size_t>(n, 1u << 30));
-    crc = crc32(crc, reinterpret_cast<const Bytef*>(data), chunk);
-    data += chunk;
-    n -= chunk;
-  }
-  return static_cast<uint32_t>(crc);
-}
-
-void PutU32(std::string& out, uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-void PutU64(std::string& out, uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-
 void PutSection(std::string& out, const char* tag, const std::string& payload) {
   out.append(tag, 4);
   PutU64(out, payload.size());
-  PutU32(out, Crc32(payload.data(), payload.size()));
+  PutU32(out, Crc32(payload));
   out.append(payload);
 }
-
-/// Bounds-checked little-endian reader over a bundle image.
-class Reader {
- public:
-  Reader(const std::string& bytes, const std::string& name) : s_(bytes), name_(name) {}
-  size_t pos() const { return pos_; }
-  size_t remaining() const { return s_.size() - pos_; }
-  void Need(size_t n, const std::string& part, const std::string& what) const {
-    if (remaining() < n) {
-      Fail(name_, part,
-           "truncated: file ends at byte " + Str(s_.size()) + ", " + Str(n) + " bytes needed at byte " + Str(pos_) +
-               " for " + what);
-    }
-  }
-  std::string Bytes(size_t n, const std::string& part, const std::string& what) {
-    Need(n, part, what);
-    std::string r = s_.substr(pos_, n);
-    pos_ += n;
-    return r;
-  }
-  uint64_t Uint(int nbytes, const std::string& part, const std::string& what) {
-    Need(nbytes, part, what);
-    uint64_t v = 0;
-    for (int i = 0; i < nbytes; ++i) v |= static_cast<uint64_t>(static_cast<unsigned char>(s_[pos_ + i])) << (8 * i);
-    pos_ += nbytes;
-    return v;
-  }
-
- private:
-  const std::string& s_;
-  const std::string& name_;
-  size_t pos_ = 0;
-};
 
 std::string Printable(const std::string& s) {
   std::string r = "\"";
@@ -120,7 +62,7 @@ std::string Printable(const std::string& s) {
 }
 
 /// Reads one section with the expected tag; returns its payload.
-std::string ReadSection(Reader& r, const char* tag, int index, const std::string& name) {
+std::string ReadSection(ByteReader& r, const char* tag, int index, const std::string& name) {
   const std::string part = "section " + Str(index) + " (" + tag + ")";
   const std::string got = r.Bytes(4, part, "the section tag");
   if (got != std::string(tag, 4)) Fail(name, part, "tag is " + Printable(got) + ", expected \"" + tag + "\"");
@@ -131,10 +73,10 @@ std::string ReadSection(Reader& r, const char* tag, int index, const std::string
          "truncated: the section length says " + Str(len) + " bytes but only " + Str(r.remaining()) + " remain");
   }
   std::string payload = r.Bytes(static_cast<size_t>(len), part, "the section payload");
-  const uint32_t computed = Crc32(payload.data(), payload.size());
+  const uint32_t computed = Crc32(payload);
   if (computed != stored) {
     Fail(name, part,
-         "CRC-32 mismatch (stored " + Hex(stored) + ", computed " + Hex(computed) + "): the file is corrupted");
+         "CRC-32 mismatch (stored " + HexU32(stored) + ", computed " + HexU32(computed) + "): the file is corrupted");
   }
   return payload;
 }
@@ -184,7 +126,7 @@ struct Container {
 Container ReadContainer(const std::string& bytes, const std::string& name) {
   if (!HostIsLittleEndian()) Fail(name, "container", "big-endian hosts are not supported");
   Container c;
-  Reader r(bytes, name);
+  ByteReader r(bytes, [&](const std::string& part, const std::string& problem) { Fail(name, part, problem); });
   const std::string magic = r.Bytes(8, "magic", "the 8-byte magic \"ASCNETB1\"");
   if (magic != std::string(kBundleMagic, 8)) {
     Fail(name, "magic", "found " + Printable(magic) + ", expected \"" + std::string(kBundleMagic) +

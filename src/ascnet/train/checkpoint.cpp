@@ -1,7 +1,5 @@
 #include "ascnet/train/checkpoint.h"
 
-#include <zlib.h>
-
 #include <cmath>
 #include <cstring>
 #include <iomanip>
@@ -10,6 +8,7 @@
 
 #include <torch/serialize.h>
 
+#include "ascnet/core/binary_record.h"
 #include "ascnet/core/fs.h"
 #include "ascnet/core/json_get.h"
 
@@ -20,33 +19,6 @@ constexpr char kMagic[9] = "ASCNETC1";
 
 [[noreturn]] void Fail(const std::string& name, const std::string& problem) {
   throw CheckpointError(WithPath(name, "checkpoint: " + problem));
-}
-
-void PutU64(std::string& s, uint64_t v) {
-  for (int i = 0; i < 8; ++i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-void PutU32(std::string& s, uint32_t v) {
-  for (int i = 0; i < 4; ++i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-uint64_t GetU64(const std::string& s, size_t at) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(s[at + i]);
-  return v;
-}
-uint32_t GetU32(const std::string& s, size_t at) {
-  uint32_t v = 0;
-  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(s[at + i]);
-  return v;
-}
-uint32_t Crc(const char* p, size_t n) {
-  uLong c = crc32(0L, Z_NULL, 0);
-  while (n > 0) {
-    const uInt chunk = static_cast<uInt>(std::min<size_t>(n, 1u << 30));
-    c = crc32(c, reinterpret_cast<const Bytef*>(p), chunk);
-    p += chunk;
-    n -= chunk;
-  }
-  return static_cast<uint32_t>(c);
 }
 
 nlohmann::json Num(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
@@ -145,7 +117,7 @@ std::string EncodeCheckpoint(const Checkpoint& c) {
   out += h;
   PutU64(out, c.state.size());
   out += c.state;
-  PutU32(out, Crc(out.data(), out.size()));
+  PutU32(out, Crc32(out));
   return out;
 }
 
@@ -164,7 +136,7 @@ Checkpoint DecodeCheckpoint(const std::string& bytes, const std::string& name) {
     Fail(name, std::to_string(n - end - 4) + " unexpected trailing bytes (expected " + std::to_string(end + 4) +
                    " bytes in all)");
   }
-  const uint32_t want = GetU32(bytes, end), got = Crc(bytes.data(), end);
+  const uint32_t want = GetU32(bytes, end), got = Crc32(bytes.data(), end);
   if (want != got) Fail(name, "corrupted (CRC-32 mismatch)");
   Checkpoint c;
   nlohmann::json head;
