@@ -2,7 +2,7 @@
 #pragma once
 
 #include <sndfile.h>
-#include <torch/torch.h>
+#include <torch/utils.h>
 
 #include <cmath>
 #include <filesystem>

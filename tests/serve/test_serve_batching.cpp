@@ -1,7 +1,7 @@
 // Dynamic batching must not change any answer: a segment's posteriors are the same bits
 // whether it is scored alone or inside a batch with other requests' segments (eval mode).
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/utils.h>
 
 #include <thread>
 

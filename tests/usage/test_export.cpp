@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <torch/script.h>
-#include <torch/torch.h>
+#include <torch/script.h>
 
 #include <cstdlib>
 #include <fstream>

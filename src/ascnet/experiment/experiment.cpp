@@ -1,7 +1,8 @@
 #include "ascnet/experiment/experiment.h"
 #include "ascnet/experiment/layout.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include <algorithm>
 #include <cmath>

@@ -4,7 +4,7 @@
 #include <map>
 #include <sstream>
 
-#include <torch/torch.h>
+#include <torch/script.h>
 
 #include "ascnet/calibration/calibrator.h"
 #include "ascnet/core/error.h"

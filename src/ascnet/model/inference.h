@@ -29,7 +29,8 @@ struct InferenceOptions {
   int64_t chunk = 0;
   int64_t conv_chunk = 10;  ///< segments per conv-block pass inside an item (cache blocking)
   /// Per conv layer: run the convolution channels-last (NHWC) instead of NCHW. Empty =
-  /// defaults measured with oneDNN on AVX2 (layer 1 channels-last, the others NCHW).
+  /// default: every layer NCHW (measured with oneDNN: all-NCHW ~ all-NHWC, both faster
+  /// than mixed layouts; bench_model BM_AttCrnn_Engine/chunk/mask/fused).
   std::vector<bool> channels_last;
   /// The batched-direction GRU below; off by default: measured no faster than the
   /// torch::nn::GRU modules (whose CPU path already batches the input projections).
