@@ -116,7 +116,6 @@ void Engine(benchmark::State& state, const std::string& name) {
   if (state.range(1) >= 0) {  // bit i: conv layer i+1 channels-last
     for (int i = 0; i < 3; ++i) o.channels_last.push_back((state.range(1) >> i) & 1);
   }
-  o.fused_gru = state.range(2) != 0;
   InferenceEngine engine(BenchNet(name), o);
   TimeEngine(state, engine);
 }
@@ -257,9 +256,9 @@ BENCHMARK(BM_Cnn_Fast)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Recording30s_AttCrnn)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Recording30s_DecodeFeatures)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Cnn_Infer)->Unit(benchmark::kMillisecond)->UseRealTime();
-// Args: {chunk, channels-last mask (-1 = default), fused GRU}.
-BENCHMARK(BM_AttCrnn_Engine)->ArgsProduct({{0, 10, 25, 100}, {0, 7}, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_Cnn_Engine)->ArgsProduct({{0, 10, 100}, {0, 7}, {1}})->Unit(benchmark::kMillisecond)->UseRealTime();
+// Args: {chunk, channels-last mask (-1 = default)}.
+BENCHMARK(BM_AttCrnn_Engine)->ArgsProduct({{0, 10, 25, 100}, {0, 7}})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Cnn_Engine)->ArgsProduct({{0, 10, 100}, {0, 7}})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Engine_Stage_Conv)->ArgsProduct({{10}, {0, 1, 6, 7}})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_AttCrnn_InferSplit)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Cnn_InferSplit)->Unit(benchmark::kMillisecond)->UseRealTime();

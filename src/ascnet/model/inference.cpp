@@ -144,53 +144,12 @@ InferenceEngine::InferenceEngine(NetworkPtr net, InferenceOptions options)
     }
     conv_.push_back(std::move(L));
   }
-  if (auto* a = dynamic_cast<AttCrnnImpl*>(net_.get())) {
-    const auto cpu = torch::TensorOptions().dtype(torch::kFloat).device(torch::kCPU);
-    for (auto& gru : a->grus) {
-      auto p = gru->named_parameters();
-      auto get = [&](const std::string& n) { return p[n].detach().to(cpu); };
-      GruLayer g;
-      g.w_ih_t = torch::cat({get("weight_ih_l0"), get("weight_ih_l0_reverse")}, 0).t().contiguous();
-      g.b_ih = torch::cat({get("bias_ih_l0"), get("bias_ih_l0_reverse")}, 0).contiguous();
-      g.w_hh_t = torch::stack({get("weight_hh_l0").t(), get("weight_hh_l0_reverse").t()}).contiguous();
-      g.b_hh = torch::stack({get("bias_hh_l0"), get("bias_hh_l0_reverse")}).unsqueeze(1).contiguous();
-      gru_.push_back(std::move(g));
-    }
-  }
-}
-
-torch::Tensor InferenceEngine::GruLayerForward(const GruLayer& g, const torch::Tensor& seq) const {
-  // seq [n, T, In] -> [n, T, 2H] = [h_f, h_b], PyTorch's GRU equations (gates r, z, n):
-  //   r = sigma(x W_ir + b_ir + h W_hr + b_hr), z = sigma(... z ...),
-  //   n = tanh(x W_in + b_in + r * (h W_hn + b_hn)), h' = (1 - z) * n + z * h.
-  const int64_t n = seq.size(0), t = seq.size(1), h3 = g.b_hh.size(2), h = h3 / 3;
-  const torch::Tensor gx = torch::addmm(g.b_ih, seq.reshape({n * t, seq.size(2)}), g.w_ih_t)
-                               .view({n, t, 2, h3});  // both directions' input projections
-  // Time-major, backward direction time-reversed: step s reads gxs[:, s] for both.
-  torch::Tensor gxs = torch::empty({2, t, n, h3}, seq.options());
-  gxs[0].copy_(gx.select(2, 0).transpose(0, 1));
-  gxs[1].copy_(gx.select(2, 1).flip({1}).transpose(0, 1));
-  torch::Tensor outs = torch::empty({2, t, n, h}, seq.options());  // same order as gxs
-  const torch::Tensor h0 = torch::zeros({2, n, h}, seq.options());
-  for (int64_t s = 0; s < t; ++s) {
-    const torch::Tensor prev = s == 0 ? h0 : outs.select(1, s - 1);                 // [2, n, H]
-    const torch::Tensor gh = torch::baddbmm(g.b_hh, prev, g.w_hh_t);                 // [2, n, 3H]
-    const torch::Tensor gs = gxs.select(1, s);                                        // [2, n, 3H]
-    const torch::Tensor rz = torch::add(gs.narrow(2, 0, 2 * h), gh.narrow(2, 0, 2 * h)).sigmoid_();
-    const torch::Tensor cand = torch::addcmul(gs.narrow(2, 2 * h, h), rz.narrow(2, 0, h), gh.narrow(2, 2 * h, h)).tanh_();
-    torch::Tensor cur = outs.select(1, s);
-    at::lerp_out(cur, cand, prev, rz.narrow(2, h, h));  // (1 - z) * n + z * h
-  }
-  return torch::cat({outs[0].transpose(0, 1), outs[1].flip({0}).transpose(0, 1)}, 2);  // [n, T, 2H]
 }
 
 torch::Tensor InferenceEngine::Recurrent(const torch::Tensor& seq) const {
   auto* a = dynamic_cast<AttCrnnImpl*>(net_.get());
   TORCH_CHECK(a != nullptr, "InferenceEngine::Recurrent: not an Att-CRNN");
-  if (!options_.fused_gru) return a->Recurrent(seq);
-  torch::Tensor hs = seq;
-  for (const auto& g : gru_) hs = GruLayerForward(g, hs);  // dropout is the identity in eval
-  return a->proj->forward(hs);                              // Z: [n, T, 2H]
+  return a->Recurrent(seq);
 }
 
 torch::Tensor InferenceEngine::ConvBlockToSequence(const torch::Tensor& x) const {

@@ -7,10 +7,9 @@
 //  - per conv layer, one fused pass ReLU -> max pool -> batch norm after the convolution:
 //    batch norm y = a*x + b is monotone per channel, so it commutes exactly with the max
 //    pool (for a < 0 via -max(-x)), and is applied to 4x fewer values;
-//  - convolutions in the memory layout (NCHW / channels-last) that is faster for that
-//    layer on oneDNN;
-//  - optionally (InferenceOptions::fused_gru) a GRU whose two directions advance together
-//    (time-reversed copy of the backward inputs), six vectorised tensor ops per step.
+//  - convolutions in the memory layout (NCHW / channels-last) chosen per layer;
+//  - the GRUs are the network's own torch::nn::GRU modules (a hand-batched GRU advancing
+//    both directions together was measured 8 % slower and removed).
 // Not for training (no autograd, no dropout, running batch-norm statistics only).
 #pragma once
 
@@ -30,11 +29,8 @@ struct InferenceOptions {
   int64_t conv_chunk = 10;  ///< segments per conv-block pass inside an item (cache blocking)
   /// Per conv layer: run the convolution channels-last (NHWC) instead of NCHW. Empty =
   /// default: every layer NCHW (measured with oneDNN: all-NCHW ~ all-NHWC, both faster
-  /// than mixed layouts; bench_model BM_AttCrnn_Engine/chunk/mask/fused).
+  /// than mixed layouts; bench_model BM_AttCrnn_Engine/chunk/mask).
   std::vector<bool> channels_last;
-  /// The batched-direction GRU below; off by default: measured no faster than the
-  /// torch::nn::GRU modules (whose CPU path already batches the input projections).
-  bool fused_gru = false;
 };
 
 /// A snapshot of an eval-mode network prepared for fast CPU inference. Constructing one
@@ -67,20 +63,12 @@ class InferenceEngine {
     std::vector<float> scale, shift;  // |a| and b of the folded batch norm
     std::vector<float> sign;          // sign(a): +1 or -1
   };
-  struct GruLayer {
-    torch::Tensor w_ih_t;  // [In, 6H]: forward direction's r, z, n then the reverse's
-    torch::Tensor b_ih;    // [6H]
-    torch::Tensor w_hh_t;  // [2, H, 3H]
-    torch::Tensor b_hh;    // [2, 1, 3H]
-  };
   NetOutput ForwardChunk(const torch::Tensor& x) const;
-  torch::Tensor GruLayerForward(const GruLayer& g, const torch::Tensor& seq) const;
 
   NetworkPtr net_;
   ArchConfig arch_;
   InferenceOptions options_;
   std::vector<ConvLayer> conv_;
-  std::vector<GruLayer> gru_;
 };
 
 /// Limits OpenBLAS's own thread pool to `n` threads when LibTorch uses OpenBLAS (Debian's
