@@ -38,7 +38,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   const char* dir = std::getenv("ASCNET_FUZZ_DUMP_SEED");
   if (dir == nullptr) return 0;
   ascnet::ArchConfig arch;
-  arch.arch = "cnn";
+  arch.arch = ascnet::ArchConfig::Kind::kCnn;
   arch.channels = 1;
   arch.bands = 4;
   arch.frames = 4;

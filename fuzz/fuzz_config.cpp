@@ -48,7 +48,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   put("feature_gammatone", 0, json(ascnet::FeatureConfig::Preset("loggam")));
   put("arch_attcrnn", 1, json(ascnet::ArchConfig{}));
   ascnet::ArchConfig cnn;
-  cnn.arch = "cnn";
+  cnn.arch = ascnet::ArchConfig::Kind::kCnn;
   put("arch_cnn", 1, json(cnn));
   put("train_options", 2, json(ascnet::TrainOptions{}));
   put("calibration_options", 4, json(ascnet::CalibrationOptions{}));

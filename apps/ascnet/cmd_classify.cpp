@@ -75,7 +75,7 @@ int RunClassify(const ClassifyArgs& a) {
   SetTorchThreads(a.threads);
   Recognizer rec = Recognizer::Load(a.model, device, ParseScoreKind(a.scorer));
   const std::vector<std::string>& labels = rec.labels();
-  std::cerr << "ascnet classify: model " << a.model << " (" << rec.bundle().arch.arch << ", "
+  std::cerr << "ascnet classify: model " << a.model << " (" << rec.bundle().arch.Name() << ", "
             << rec.features().name << ", " << labels.size() << " classes, scorer " << ScoreKindName(rec.score_kind())
             << ", device " << device << ", " << a.threads << " thread(s))" << std::endl;
 

@@ -24,7 +24,7 @@ int RunExplain(const ExplainArgs& a) {
   if (a.per_row < 1) throw ConfigError("--per-row must be >= 1, got " + std::to_string(a.per_row));
   Explainer ex = Explainer::Load(a.model, ParseDevice(a.device), ParseScoreKind(a.scorer));
   const Recognizer& rec = ex.recognizer();
-  std::cerr << "ascnet explain: model " << a.model << " (" << rec.bundle().arch.arch << ", " << rec.features().name
+  std::cerr << "ascnet explain: model " << a.model << " (" << rec.bundle().arch.Name() << ", " << rec.features().name
             << ", " << rec.labels().size() << " classes, scorer " << ScoreKindName(rec.score_kind())
             << "), at most " << a.max_segments << " segment(s), " << a.per_row << " per row" << std::endl;
   const Explanation e = ex.Explain(a.input, a.max_segments);

@@ -19,7 +19,7 @@ int RunExport(const ExportArgs& a) {
   const ModelBundle b = LoadBundle(a.model);
   const ScoreKind kind = ParseScoreKind(a.scorer);
   const ScoreKind resolved = kind == ScoreKind::kAuto ? (b.HasCalibration() ? ScoreKind::kSvm : ScoreKind::kSoftmax) : kind;
-  std::cerr << "ascnet export: model " << a.model << " (" << b.arch.arch << ", " << b.features.name << ", "
+  std::cerr << "ascnet export: model " << a.model << " (" << b.arch.Name() << ", " << b.features.name << ", "
             << b.labels.size() << " classes), forward() = " << ScoreKindName(resolved) << " probabilities" << std::endl;
   ExportTorchScript(b, a.torchscript, kind);
   std::cerr << "ascnet export: wrote " << a.torchscript

@@ -37,7 +37,7 @@ int RunStream(StreamArgs& a) {
   SetTorchThreads(a.threads);
   Recognizer rec = Recognizer::Load(a.model, ParseDevice(a.device), ParseScoreKind(a.scorer));
   const auto& labels = rec.labels();
-  std::cerr << "ascnet stream: model " << a.model << " (" << rec.bundle().arch.arch << ", " << rec.features().name
+  std::cerr << "ascnet stream: model " << a.model << " (" << rec.bundle().arch.Name() << ", " << rec.features().name
             << ", " << labels.size() << " classes, scorer " << ScoreKindName(rec.score_kind()) << "); input "
             << a.options.format << ", " << a.options.rate << " Hz, " << a.options.channels
             << " channel(s) from standard input -> " << rec.features().frame.sample_rate << " Hz mono" << std::endl;

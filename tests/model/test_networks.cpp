@@ -19,7 +19,7 @@ torch::Tensor RandomInput(int64_t b, const ArchConfig& a = ArchConfig()) {
 
 TEST(Arch, DefaultsArePaper) {
   ArchConfig a;
-  EXPECT_EQ(a.arch, "attcrnn");
+  EXPECT_EQ(a.Name(), "attcrnn");
   EXPECT_EQ(a.channels, 2);
   EXPECT_EQ(a.bands, 64);
   EXPECT_EQ(a.frames, 80);
@@ -111,10 +111,20 @@ TEST(Arch, ValidateNamesField) {
       EXPECT_NE(std::string(e.what()).find(field), std::string::npos) << e.what();
     }
   };
+  // The kind is typed: an unknown name is refused where text becomes a kind.
+  try {
+    ArchConfig::ParseKind("rnn");
+    FAIL() << "no error for arch \"rnn\"";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("arch"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("\"attcrnn\" or \"cnn\""), std::string::npos) << e.what();
+  }
+  nlohmann::json j = ArchConfig::Preset("cnn", 5);
+  EXPECT_EQ(j.at("arch"), "cnn");
+  j["arch"] = "rnn";
+  EXPECT_THROW(j.get<ArchConfig>(), ConfigError);
+  EXPECT_EQ(ArchConfig::KindNames(), (std::vector<std::string>{"attcrnn", "cnn"}));
   ArchConfig a;
-  a.arch = "rnn";
-  expect_field(a, "arch");
-  a = ArchConfig();
   a.bands = 60;
   expect_field(a, "bands");
   a = ArchConfig();

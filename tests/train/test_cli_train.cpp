@@ -49,7 +49,7 @@ TEST(CliTrain, TrainsAMiniDatasetIntoALoadableBundle) {
     EXPECT_TRUE(PathExists(out + "/" + f)) << f;
   }
   const BundleSummary b = InspectBundle(out + "/model.ascnet");
-  EXPECT_EQ(b.arch.arch, "cnn");
+  EXPECT_EQ(b.arch.Name(), "cnn");
   EXPECT_EQ(b.arch.classes, 3);
   EXPECT_EQ(b.labels.size(), 3u);
   EXPECT_EQ(b.features.name, "logmel");
@@ -90,7 +90,7 @@ TEST(CliTrain, ConfigFileAndTestFold) {
   const test::CliResult r = test::RunCli("train --config " + cfg + " --steps 3 --out " + out);
   ASSERT_EQ(r.code, 0) << r.err;
   const BundleSummary b = InspectBundle(out + "/model.ascnet");
-  EXPECT_EQ(b.arch.arch, "cnn");
+  EXPECT_EQ(b.arch.Name(), "cnn");
   EXPECT_EQ(b.metadata["training"]["steps"], 3);
   EXPECT_EQ(b.metadata["training"]["split"], "fold2");  // --test-fold 2
   EXPECT_EQ(b.metadata["training"]["preset"], "fast");

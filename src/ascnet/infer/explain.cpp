@@ -17,7 +17,7 @@ namespace {
 const ModelBundle& RequireAttCrnn(const ModelBundle& b) {
   if (!b.arch.IsAttCrnn()) {
     throw ConfigError("explain needs an Att-CRNN model; this bundle is a " +
-                      std::string(b.arch.arch == "cnn" ? "CNN" : b.arch.arch) + " (it has no attention to show)");
+                      std::string(b.arch.IsAttCrnn() ? b.arch.Name() : "CNN") + " (it has no attention to show)");
   }
   return b;
 }
@@ -49,7 +49,7 @@ Explanation Explainer::Explain(const std::string& path, int max_segments) {
   const FeatureConfig& cfg = b.features;
   Explanation e;
   e.file = path;
-  e.arch = b.arch.arch;
+  e.arch = b.arch.Name();
   e.features = cfg.name;
   e.scorer = ScoreKindName(recognizer_.score_kind());
   e.labels = b.labels;

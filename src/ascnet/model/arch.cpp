@@ -28,7 +28,6 @@ int ArchConfig::BandsAfterConv() const {
 }
 
 void ArchConfig::Validate() const {
-  if (arch != "attcrnn" && arch != "cnn") Bad("arch", "\"attcrnn\" or \"cnn\"", "\"" + arch + "\"");
   if (channels < 1 || channels > 64) Bad("channels", "1..64", Str(channels));
   if (filters.empty() || filters.size() > 8) Bad("filters", "1..8 conv layers", Str(filters));
   for (int f : filters) {
@@ -61,7 +60,7 @@ void ArchConfig::Validate() const {
 
 std::string ArchConfig::ToString() const {
   std::ostringstream os;
-  os << "ArchConfig(arch=" << arch << ", input=[" << channels << ", " << bands << " bands, " << frames
+  os << "ArchConfig(arch=" << Name() << ", input=[" << channels << ", " << bands << " bands, " << frames
      << " frames], classes=" << classes << ")\n"
      << "  conv block: filters=" << Str(filters) << ", kernels=" << Str(kernels) << " (SAME), pool=" << pool
      << "x1 (frequency), dropout=" << conv_dropout << ", batchnorm eps=" << batchnorm_eps
@@ -119,16 +118,27 @@ double ArchConfig::FixedAttentionScale() const {
   return 1.0;
 }
 
+std::string ArchConfig::KindName(Kind k) { return k == Kind::kCnn ? "cnn" : "attcrnn"; }
+
+std::vector<std::string> ArchConfig::KindNames() { return {KindName(Kind::kAttCrnn), KindName(Kind::kCnn)}; }
+
+ArchConfig::Kind ArchConfig::ParseKind(const std::string& s) {
+  for (Kind k : {Kind::kAttCrnn, Kind::kCnn}) {
+    if (s == KindName(k)) return k;
+  }
+  Bad("arch", "\"attcrnn\" or \"cnn\"", "\"" + s + "\"");
+}
+
 ArchConfig ArchConfig::Preset(const std::string& name, int classes) {
   ArchConfig c;
-  c.arch = name;
+  c.arch = ParseKind(name);
   c.classes = classes;
   c.Validate();
   return c;
 }
 
 void to_json(nlohmann::json& j, const ArchConfig& c) {
-  j = nlohmann::json{{"arch", c.arch},
+  j = nlohmann::json{{"arch", c.Name()},
                      {"channels", c.channels},
                      {"bands", c.bands},
                      {"frames", c.frames},
@@ -162,8 +172,9 @@ void Get(const nlohmann::json& j, const char* key, T& out) {
 
 void from_json(const nlohmann::json& j, ArchConfig& c) {
   ArchConfig r;
-  std::string scale;
-  Get(j, "arch", r.arch);
+  std::string kind, scale;
+  Get(j, "arch", kind);
+  r.arch = ArchConfig::ParseKind(kind);
   Get(j, "channels", r.channels);
   Get(j, "bands", r.bands);
   Get(j, "frames", r.frames);

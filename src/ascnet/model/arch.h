@@ -14,6 +14,10 @@
 namespace ascnet {
 
 struct ArchConfig {
+  /// The network: the Att-CRNN or the CNN baseline. Written "attcrnn" / "cnn" in JSON, on
+  /// the command line and in result rows (KindName / ParseKind).
+  enum class Kind { kAttCrnn, kCnn };
+
   /// How the spatio-temporal attention matrix A (entries summing to 1) is scaled before
   /// x_s = sum_t tanh(s * A_st * Z_st).
   enum class AttentionScale {
@@ -24,7 +28,7 @@ struct ArchConfig {
     kLearned,  ///< s is a trainable scalar initialised to 2H*T (adds 1 parameter).
   };
 
-  std::string arch = "attcrnn";  ///< "attcrnn" or "cnn".
+  Kind arch = Kind::kAttCrnn;    ///< which network (KindName: "attcrnn" or "cnn").
   int channels = 2;              ///< input channels (log spectrum + background-subtracted).
   int bands = 64;                ///< M: frequency bands; a multiple of pool^layers (64).
   int frames = 80;               ///< T: frames per segment.
@@ -41,7 +45,8 @@ struct ArchConfig {
   AttentionScale attention_scale = AttentionScale::kNone;  ///< see AttentionScale (attcrnn).
   int classes = 19;              ///< C: output classes.
 
-  bool IsAttCrnn() const { return arch == "attcrnn"; }
+  bool IsAttCrnn() const { return arch == Kind::kAttCrnn; }
+  std::string Name() const { return KindName(arch); }  ///< "attcrnn" or "cnn"
   int NumConvLayers() const { return static_cast<int>(filters.size()); }
   /// Bands left after the conv block's poolings: bands / pool^layers (1 by default).
   int BandsAfterConv() const;
@@ -64,10 +69,14 @@ struct ArchConfig {
   void Validate() const;
   std::string ToString() const;  ///< one line per group of fields.
 
+  static std::string KindName(Kind k);                     ///< "attcrnn", "cnn"
+  static std::vector<std::string> KindNames();             ///< every name KindName gives
+  static Kind ParseKind(const std::string& s);             ///< ConfigError for other names
   static std::string ScaleName(AttentionScale s);          ///< "none", "mean1", "row1", "learned"
   static std::vector<std::string> ScaleNames();            ///< every name ScaleName gives
   static AttentionScale ParseScale(const std::string& s);  ///< ConfigError for other names
-  /// The paper's architecture `name` ("attcrnn" or "cnn") with `classes` outputs.
+  /// The paper's architecture `name` ("attcrnn" or "cnn"; ConfigError otherwise) with
+  /// `classes` outputs.
   static ArchConfig Preset(const std::string& name, int classes = 19);
 };
 

@@ -224,7 +224,7 @@ void LoadTensors(const json& head, const std::string& tens, const std::string& n
     const std::string part = "tensor " + tname;
     auto it = by_name.find(tname);
     if (it == by_name.end()) {
-      Fail(name, part, "not a tensor of the " + b->arch.arch + " network described by header.arch");
+      Fail(name, part, "not a tensor of the " + b->arch.Name() + " network described by header.arch");
     }
     if (!seen.insert(tname).second) Fail(name, part, "listed twice");
     torch::Tensor& dst = it->second;

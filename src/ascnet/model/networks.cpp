@@ -60,7 +60,7 @@ int64_t NetworkImpl::NumParameters() const {
 
 AttCrnnImpl::AttCrnnImpl(const ArchConfig& arch) : NetworkImpl("AttCrnn"), arch_(arch) {
   arch_.Validate();
-  TORCH_CHECK(arch_.IsAttCrnn(), "AttCrnn: arch must be \"attcrnn\", got \"", arch_.arch, "\"");
+  TORCH_CHECK(arch_.IsAttCrnn(), "AttCrnn: arch must be \"attcrnn\", got \"", arch_.Name(), "\"");
   const int64_t h = arch_.hidden, a = arch_.attention;
   conv = register_module("conv", ConvBlock(arch_));
   int64_t in = arch_.SequenceFeatureSize();
@@ -130,7 +130,7 @@ NetOutput AttCrnnImpl::forward(const torch::Tensor& x) {
 
 CnnImpl::CnnImpl(const ArchConfig& arch) : NetworkImpl("Cnn"), arch_(arch) {
   arch_.Validate();
-  TORCH_CHECK(arch_.arch == "cnn", "Cnn: arch must be \"cnn\", got \"", arch_.arch, "\"");
+  TORCH_CHECK(arch_.arch == ArchConfig::Kind::kCnn, "Cnn: arch must be \"cnn\", got \"", arch_.Name(), "\"");
   conv = register_module("conv", ConvBlock(arch_));
   classifier = register_module("classifier", torch::nn::Linear(arch_.ConvOutChannels(), arch_.classes));
 }

@@ -120,7 +120,7 @@ nlohmann::json Engine::ModelsJson() const {
 
 std::vector<std::pair<std::string, std::string>> Engine::ModelArchs() const {
   std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& m : models_) out.emplace_back(m->spec.name, m->recognizer->bundle().arch.arch);
+  for (const auto& m : models_) out.emplace_back(m->spec.name, m->recognizer->bundle().arch.Name());
   return out;
 }
 
@@ -139,7 +139,7 @@ bool Engine::CanExplain(const std::string& model) const { return Get(model).reco
 std::string Engine::ExplainPng(const std::string& model, const std::string& path, const std::string& name) {
   Model& m = Get(model);
   if (!m.recognizer->bundle().arch.IsAttCrnn()) {
-    throw ProtocolError(400, "model '" + m.spec.name + "' is a " + m.recognizer->bundle().arch.arch +
+    throw ProtocolError(400, "model '" + m.spec.name + "' is a " + m.recognizer->bundle().arch.Name() +
                                  ": the attention picture needs an Att-CRNN");
   }
   std::lock_guard<std::mutex> lock(m.explain_mu);
