@@ -3,9 +3,9 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <sstream>
 
 #include "ascnet/core/error.h"
+#include "ascnet/core/fs.h"
 #include "ascnet/data/dataset.h"
 #include "data/data_test_util.h"
 
@@ -53,13 +53,7 @@ TEST(DataEsc50, FoldsAndEsc10Subset) {
 TEST(DataEsc50, Problems) {
   TempDir t;
   MakeEsc50(t);
-  std::string csv;
-  {
-    std::ifstream in(t / "meta/esc50.csv");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    csv = ss.str();
-  }
+  std::string csv = ReadFile((t / "meta/esc50.csv").string());
   csv += "9-1-A-1.wav,1,1,hen,True,1,A\n";  // line 17: target 1 is rooster; file missing too
   csv += "1-1010-A-0.wav,1,0,dog,True,1010,A\n";  // line 18: duplicate of line 2
   csv += "x.wav,1,4,cow,False,1,A\n";  // line 19: target 4 -> target 3 empty
@@ -81,13 +75,7 @@ TEST(DataEsc50, Problems) {
 TEST(DataEsc50, HugeClassIdIsOneClearErrorNotALoopOverEveryMissingId) {
   TempDir t;
   MakeEsc50(t);
-  std::string csv;
-  {
-    std::ifstream in(t / "meta/esc50.csv");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    csv = ss.str();
-  }
+  std::string csv = ReadFile((t / "meta/esc50.csv").string());
   csv += "x.wav,1,44444444444444445,cow,False,1,A\n";
   Touch(t / "audio/x.wav");
   Write(t / "meta/esc50.csv", csv);
