@@ -20,7 +20,8 @@ inline constexpr std::size_t kHeapKeepLimit = std::size_t{1} << 30;
 /// (thread-safe; later calls do nothing; a no-op without glibc, or when the environment
 /// variable ASCNET_MALLOC_DEFAULTS is set to anything but 0: glibc's defaults stay, for
 /// measuring the difference or for a host program that tunes malloc itself). Returns true
-/// if the settings are in force.
+/// if the settings are in force (false under AddressSanitizer, whose allocator replaces
+/// glibc's and ignores mallopt).
 bool KeepLargeBlocksInHeap();
 
 }  // namespace ascnet
