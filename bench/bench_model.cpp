@@ -131,6 +131,20 @@ void Fast(benchmark::State& state, const std::string& name) {
 void BM_AttCrnn_Fast(benchmark::State& state) { Fast(state, "attcrnn"); }
 void BM_Cnn_Fast(benchmark::State& state) { Fast(state, "cnn"); }
 
+// One call of the fast path on a few segments (arg = rows): the latency of a live segment,
+// alone or together with a few other streams' (what `ascnet serve` batches).
+void FastRows(benchmark::State& state, const std::string& name) {
+  InferenceEngine engine(BenchNet(name));
+  const auto x = BenchInput().slice(0, 0, state.range(0)).contiguous();
+  for (int i = 0; i < 3; ++i) engine.Forward(x);
+  for (auto _ : state) {
+    auto out = engine.Forward(x);
+    benchmark::DoNotOptimize(out.logits.data_ptr<float>());
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+void BM_AttCrnn_FastRows(benchmark::State& state) { FastRows(state, "attcrnn"); }
+
 /// A 30 s, 44.1 kHz stereo 16-bit WAV (noise, tones, clicks), written once.
 std::string TestRecording() {
   static const std::string path = [] {
@@ -253,6 +267,7 @@ void BM_AttCrnn_Stage_ConvLayer(benchmark::State& state) {
 BENCHMARK(BM_AttCrnn_Infer)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_AttCrnn_Fast)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Cnn_Fast)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_AttCrnn_FastRows)->Arg(1)->Arg(2)->Arg(3)->Arg(4)->Arg(8)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Recording30s_AttCrnn)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Recording30s_DecodeFeatures)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Cnn_Infer)->Unit(benchmark::kMillisecond)->UseRealTime();

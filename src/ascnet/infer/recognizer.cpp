@@ -46,12 +46,11 @@ Recognizer Recognizer::Load(const std::string& path, torch::Device device, Score
 
 torch::Tensor Recognizer::NetworkOutput(const float* segments, int64_t count, bool pooled) {
   const ArchConfig& a = classifier_.arch();
-  // The batch is padded with zero segments to a multiple of kBatchAlign: BLAS kernels
-  // compute the rows of an incomplete block differently (other last bits), so without it a
-  // segment's scores would depend on how many segments share its call. With it they do not
-  // (checked bit for bit in tests/serve), and `ascnet serve` can batch concurrent requests.
-  constexpr int64_t kBatchAlign = 4;
-  const int64_t padded = (count + kBatchAlign - 1) / kBatchAlign * kBatchAlign;
+  // The batch is padded with zero segments to a multiple of kExactRowMultiple (one segment
+  // alone would take another GEMM path, see there): a segment's scores then do not depend on
+  // how many segments share its call (checked bit for bit in tests/serve), so `ascnet serve`
+  // can batch concurrent requests.
+  const int64_t padded = (count + kExactRowMultiple - 1) / kExactRowMultiple * kExactRowMultiple;
   torch::Tensor x;
   if (padded == count) {
     x = torch::from_blob(const_cast<float*>(segments), {count, a.channels, a.bands, a.frames}, torch::kFloat);

@@ -33,6 +33,14 @@ struct InferenceOptions {
   std::vector<bool> channels_last;
 };
 
+/// Rows that are computed together come in multiples of this: a single row
+/// takes another code path (other last bits) than the same row among others, while rows in
+/// any block of two or more give the same bits (tests/serve, paper-size networks, 1 and 2
+/// threads). The engine's automatic chunks are a multiple of it, and a caller that pads
+/// its batch to a multiple of it (Recognizer does) gets results that do not depend on which
+/// other segments share the call.
+inline constexpr int64_t kExactRowMultiple = 2;
+
 /// A snapshot of an eval-mode network prepared for fast CPU inference. Constructing one
 /// calls LimitOpenBlasThreads(1) (process-wide; see there). The engine copies
 /// what it precomputes (folded batch norm, weight layouts) at construction: rebuild it
