@@ -39,7 +39,8 @@ def gemm_gflops(b):
 
 def print_header(context, peer, load0, load1, what):
     print(f"machine: {context.get('num_cpus')} CPUs at {context.get('mhz_per_cpu')} MHz, load average {load0} (start) / "
-          f"{load1} (end); {peer['threads']} threads; torch {peer['torch']}; batch {peer['batch']}; {what}")
+          f"{load1} (end); {peer['threads']} threads; torch {peer['torch']}; batch {peer['batch']}; {what}; "
+          f"OpenBLAS kernels {context.get('openblas_core', '?')} (both sides)")
 
 
 def print_table(rows, peer, flops, gemm_limit, kind):

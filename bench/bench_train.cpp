@@ -110,10 +110,7 @@ BENCHMARK(BM_Cnn_TrainStep)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_AttCrnn_TrainStage)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 int main(int argc, char** argv) {
-  // OpenBLAS limited to one thread and large blocks kept in the heap, as TrainModel does
-  // (ASCNET_MALLOC_DEFAULTS=1 keeps glibc's defaults: scripts/bench-train measures both).
-  return ascnet::bench::TorchBenchMain(argc, argv, InitialNet, [] {
-    LimitOpenBlasThreads(1);
-    KeepLargeBlocksInHeap();
-  });
+  // OpenBLAS limited to one thread, as TrainModel does (TorchBenchMain applies TuneProcess:
+  // ASCNET_MALLOC_DEFAULTS=1 keeps glibc's heap defaults: scripts/bench-train measures both).
+  return ascnet::bench::TorchBenchMain(argc, argv, InitialNet, [] { LimitOpenBlasThreads(1); });
 }

@@ -20,6 +20,8 @@
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
+#include "ascnet/core/blas.h"
+#include "ascnet/core/tuning.h"
 #include "ascnet/model/arch.h"
 #include "ascnet/model/export.h"
 #include "ascnet/model/inference.h"
@@ -92,7 +94,7 @@ inline void BM_GemmLimit(benchmark::State& state) {
 }
 
 /// `net(name)` gives the network exported for "attcrnn" / "cnn"; `setup` runs after the
-/// thread count is set (e.g. limiting OpenBLAS's pool as the trainer does).
+/// thread count is set and TuneProcess() (e.g. limiting OpenBLAS's pool as the trainer does).
 inline int TorchBenchMain(int argc, char** argv, const std::function<NetworkPtr(const std::string&)>& net,
                           const std::function<void()>& setup = {}) {
   int threads = 2;
@@ -108,6 +110,7 @@ inline int TorchBenchMain(int argc, char** argv, const std::function<NetworkPtr(
     }
   }
   at::set_num_threads(threads);
+  TuneProcess();  // as the library's entry points do: heap setting, OpenBLAS's best kernels
   if (setup) setup();
   if (!export_dir.empty()) {
     for (const char* name : {"attcrnn", "cnn"}) ExportWeightsNpy(*net(name), export_dir + "/" + name);
@@ -118,6 +121,7 @@ inline int TorchBenchMain(int argc, char** argv, const std::function<NetworkPtr(
   benchmark::Initialize(&n, rest.data());
   if (benchmark::ReportUnrecognizedArguments(n, rest.data())) return 1;
   benchmark::AddCustomContext("torch_threads", std::to_string(at::get_num_threads()));
+  benchmark::AddCustomContext("openblas_core", OpenBlasCore().empty() ? "none" : OpenBlasCore());
   benchmark::RegisterBenchmark("BM_GemmLimit", BM_GemmLimit)
       ->ArgsProduct({{1024}, {0, 1, 2}})
       ->Unit(benchmark::kMillisecond)

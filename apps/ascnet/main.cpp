@@ -6,12 +6,12 @@
 
 #include <CLI/CLI.hpp>
 
-#include "ascnet/core/allocator.h"
+#include "ascnet/core/tuning.h"
 #include "cli_common.h"
 #include "commands.h"
 
 int main(int argc, char** argv) {
-  ascnet::KeepLargeBlocksInHeap();
+  ascnet::TuneProcess();
   CLI::App app{
       "ascnet: acoustic scene classification (Att-CRNN with spatio-temporal attention pooling, "
       "Phan et al., Interspeech 2019)"};

@@ -16,12 +16,14 @@ manifest.json ({"arch": ArchConfig JSON, "tensors": {name: file.npy}}) plus one 
                                    training throughput (segments/s) of full between-class steps:
                                    pair drawing, gathering and mixing, forward in training mode,
                                    KL loss, backward, Adam (lr 1e-4); one JSON line.
-  ascnet_peer.py best bench|train DIR [DIR..] [same options]
+  ascnet_peer.py best bench|train DIR [DIR..] [same options] [--openblas-core NAME]
                                    the peer's best configuration: runs bench/train once per
                                    configuration a careful user would try (OpenBLAS's own
                                    thread pool as is and with OPENBLAS_NUM_THREADS=1, each in
-                                   contiguous and channels-last memory format) and prints every
-                                   result plus, per network, the best one; one JSON line.
+                                   contiguous and channels-last memory format; every one with
+                                   OPENBLAS_CORETYPE=NAME when given: the kernels ascnet chose
+                                   for this CPU) and prints every result plus, per network, the
+                                   best one; one JSON line.
   ascnet_peer.py count ARCH CLASSES    trainable parameter count.
 
 Run with Debian's /usr/bin/python3 (python3-torch, python3-numpy).
@@ -280,6 +282,8 @@ def cmd_best(args):
     import subprocess
     runs = []
     for name, env, flags in PEER_CONFIGS:
+        if args.openblas_core:  # the kernels ascnet selected for this CPU (core/blas.h), for the peer too
+            name, env = f"OPENBLAS_CORETYPE={args.openblas_core} + {name}", {**env, "OPENBLAS_CORETYPE": args.openblas_core}
         cmd = [sys.executable, os.path.abspath(__file__), args.what, *args.dirs, "--threads", str(args.threads),
                "--batch", str(args.batch), "--min-time", str(args.min_time), *flags]
         res = subprocess.run(cmd, env={**os.environ, **env}, check=True, capture_output=True, text=True)
@@ -311,6 +315,8 @@ def main():
         q = sub.add_parser(name)
         if name == "best":
             q.add_argument("what", choices=["bench", "train"])
+            q.add_argument("--openblas-core", default="",
+                           help="run every configuration with OPENBLAS_CORETYPE set to this (the core ascnet uses)")
         q.add_argument("dirs", nargs="+")
         q.add_argument("--threads", type=int, default=2)
         q.add_argument("--batch", type=int, default=100)

@@ -62,17 +62,18 @@ TEST(ServeBatching, RowsDoNotDependOnTheirBatch) {
 }
 
 // The same at the paper's size (what `ascnet serve` runs): any run of 1-5 segments scored
-// alone equals its rows in a batch of 11, with 1 and 2 threads.
+// alone equals its rows in a batch of 11 and in one of 67 (above the server's 64), with 1
+// and 2 threads.
 TEST(ServeBatching, PaperSizeRowsDoNotDependOnTheirBatch) {
   for (const char* arch : {"attcrnn", "cnn"}) {
     torch::manual_seed(5);
     const ArchConfig a = ArchConfig::Preset(arch, 3);
     ModelBundle b = MakeBundle(a, FeatureConfig::Preset("logmel"), {"low", "mid", "high"});
     Recognizer rec(std::move(b));
-    const int64_t floats = static_cast<int64_t>(a.channels) * a.bands * a.frames, n = 11;
-    const torch::Tensor x = torch::randn({n * floats});
+    const int64_t floats = static_cast<int64_t>(a.channels) * a.bands * a.frames;
+    const torch::Tensor x = torch::randn({67 * floats});
     const float* data = x.data_ptr<float>();
-    for (int threads : {1, 2}) {
+    for (auto [threads, n] : {std::pair{1, int64_t{11}}, std::pair{2, int64_t{11}}, std::pair{2, int64_t{67}}}) {
       torch::set_num_threads(threads);
       const DoubleMatrix all = rec.Posteriors(data, n);
       for (int64_t count = 1; count <= 5; ++count) {
@@ -80,7 +81,8 @@ TEST(ServeBatching, PaperSizeRowsDoNotDependOnTheirBatch) {
           const DoubleMatrix part = rec.Posteriors(data + first * floats, count);
           for (int64_t r = 0; r < count; ++r) {
             for (int64_t c = 0; c < part.cols; ++c) {
-              ASSERT_EQ(part(r, c), all(first + r, c)) << arch << " threads " << threads << " rows " << first << "+" << count;
+              ASSERT_EQ(part(r, c), all(first + r, c))
+                  << arch << " threads " << threads << " rows " << first << "+" << count << " of " << n;
             }
           }
         }

@@ -46,8 +46,8 @@ Recognizer Recognizer::Load(const std::string& path, torch::Device device, Score
 
 torch::Tensor Recognizer::NetworkOutput(const float* segments, int64_t count, bool pooled) {
   const ArchConfig& a = classifier_.arch();
-  // The batch is padded with zero segments to a multiple of kExactRowMultiple (one segment
-  // alone would take another GEMM path, see there): a segment's scores then do not depend on
+  // The batch is padded with zero segments to a multiple of kExactRowMultiple (fewer rows
+  // can take another kernel path, see there): a segment's scores then do not depend on
   // how many segments share its call (checked bit for bit in tests/serve), so `ascnet serve`
   // can batch concurrent requests.
   const int64_t padded = (count + kExactRowMultiple - 1) / kExactRowMultiple * kExactRowMultiple;

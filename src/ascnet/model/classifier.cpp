@@ -1,6 +1,6 @@
 #include "ascnet/model/classifier.h"
 
-#include "ascnet/core/allocator.h"
+#include "ascnet/core/tuning.h"
 
 #include <torch/csrc/autograd/grad_mode.h>
 
@@ -8,7 +8,7 @@
 namespace ascnet {
 
 Classifier::Classifier(ModelBundle bundle, torch::Device device) : bundle_(std::move(bundle)), device_(device) {
-  KeepLargeBlocksInHeap();
+  TuneProcess();
   bundle_.Validate();
   bundle_.net->eval();
   const auto& n = bundle_.normalisation;

@@ -1,8 +1,8 @@
 #include "ascnet/model/inference.h"
 
-#include "ascnet/core/allocator.h"
+#include "ascnet/core/blas.h"
+#include "ascnet/core/tuning.h"
 
-#include <dlfcn.h>
 
 #include <algorithm>
 #include <cmath>
@@ -87,17 +87,10 @@ void ReluPoolAffine(const torch::Tensor& y, const torch::Tensor& out, int pool, 
 
 }  // namespace
 
-bool LimitOpenBlasThreads(int n) {
-  using SetThreads = void (*)(int);
-  auto fn = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
-  if (fn == nullptr) return false;
-  fn(n);
-  return true;
-}
 
 InferenceEngine::InferenceEngine(NetworkPtr net, InferenceOptions options)
     : net_(std::move(net)), options_(std::move(options)) {
-  KeepLargeBlocksInHeap();
+  TuneProcess();
   TORCH_CHECK(net_ != nullptr, "InferenceEngine: no network");
   TORCH_CHECK(options_.chunk >= 0, "InferenceEngine: chunk must be >= 0, got ", options_.chunk);
   TORCH_CHECK(options_.conv_chunk >= 1, "InferenceEngine: conv_chunk must be >= 1, got ", options_.conv_chunk);
@@ -231,15 +224,10 @@ NetOutput InferenceEngine::Forward(const torch::Tensor& x) {
   const torch::Tensor in = x.to(torch::kFloat).contiguous();
   const int64_t b = in.size(0);
   const int64_t threads = std::max<int64_t>(1, at::get_num_threads());
-  // Automatic chunks hold a multiple of 4 segments, itself a multiple of kExactRowMultiple
-  // (see there). Why 4 and not 2: below 8 segments one chunk using the intra-op threads
-  // inside its ops is faster than chunks of 2 on separate threads (4 segments: 33 vs 42 ms,
-  // bench_model BM_AttCrnn_FastRows, 2 threads).
-  constexpr int64_t kChunkAlign = 4;
-  static_assert(kChunkAlign % kExactRowMultiple == 0, "chunks must keep rows exact");
-  const int64_t chunk = options_.chunk > 0
-                            ? options_.chunk
-                            : ((b + threads - 1) / threads + kChunkAlign - 1) / kChunkAlign * kChunkAlign;
+  // Automatic chunks hold a multiple of kExactRowMultiple segments (see there).
+  const int64_t chunk = options_.chunk > 0 ? options_.chunk
+                                           : ((b + threads - 1) / threads + kExactRowMultiple - 1) /
+                                                 kExactRowMultiple * kExactRowMultiple;
   const int64_t chunks = (b + chunk - 1) / chunk;
   std::vector<NetOutput> outs(chunks);
   at::parallel_for(0, chunks, 1, [&](int64_t begin, int64_t end) {

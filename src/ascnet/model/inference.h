@@ -33,16 +33,19 @@ struct InferenceOptions {
   std::vector<bool> channels_last;
 };
 
-/// Rows that are computed together come in multiples of this: a single row
-/// takes another code path (other last bits) than the same row among others, while rows in
-/// any block of two or more give the same bits (tests/serve, paper-size networks, 1 and 2
-/// threads). The engine's automatic chunks are a multiple of it, and a caller that pads
-/// its batch to a multiple of it (Recognizer does) gets results that do not depend on which
-/// other segments share the call.
-inline constexpr int64_t kExactRowMultiple = 2;
+/// Rows that are computed together come in multiples of this: BLAS kernels compute the
+/// rows of an incomplete block of columns on another path (other last bits). OpenBLAS's
+/// SSE3 kernels differ only for a single row; its AVX-512 (SkylakeX) kernels, which
+/// TuneProcess selects on such CPUs, work on 4 columns at a time and differ below 4. With
+/// blocks of 4, a row gives the same bits in any batch (tests/serve: paper-size networks,
+/// runs of 1-5 segments against batches of 11 and 67, 1 and 2 threads). The engine's
+/// automatic chunks are a multiple of it, and a caller that pads its batch to a multiple of
+/// it (Recognizer does) gets results that do not depend on which other segments share the
+/// call.
+inline constexpr int64_t kExactRowMultiple = 4;
 
 /// A snapshot of an eval-mode network prepared for fast CPU inference. Constructing one
-/// calls LimitOpenBlasThreads(1) (process-wide; see there). The engine copies
+/// calls LimitOpenBlasThreads(1) (process-wide; core/blas.h). The engine copies
 /// what it precomputes (folded batch norm, weight layouts) at construction: rebuild it
 /// after changing the network's weights. On non-CPU devices Forward() simply calls the
 /// network's eval forward.
@@ -78,11 +81,5 @@ class InferenceEngine {
   InferenceOptions options_;
   std::vector<ConvLayer> conv_;
 };
-
-/// Limits OpenBLAS's own thread pool to `n` threads when LibTorch uses OpenBLAS (Debian's
-/// libtorch does; official builds use MKL, which ATen already controls): OpenBLAS threads
-/// spinning next to ATen's OpenMP threads oversubscribe the cores. Returns false if
-/// OpenBLAS is not loaded. Process-wide.
-bool LimitOpenBlasThreads(int n);
 
 }  // namespace ascnet

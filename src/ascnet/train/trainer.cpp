@@ -20,7 +20,8 @@
 #include <torch/types.h>
 #include <torch/utils.h>
 
-#include "ascnet/core/allocator.h"
+#include "ascnet/core/blas.h"
+#include "ascnet/core/tuning.h"
 #include "ascnet/core/error.h"
 #include "ascnet/core/progress.h"
 #include "ascnet/core/fs.h"
@@ -316,7 +317,7 @@ std::string LogJsonPath(const std::string& d) { return Join(d, "log.json"); }
 TrainResult TrainModel(const SegmentSource& source, const Dataset& dataset, const Split& split,
                        const ArchConfig& arch_in, const TrainOptions& options, const TrainHooks& hooks) {
   const auto t0 = Clock::now();
-  KeepLargeBlocksInHeap();  // no mmap/munmap (and page faults) for every step's activations
+  TuneProcess();  // heap (no mmap/munmap per step's activations), OpenBLAS kernels
   options.Validate();
   ArchConfig arch = arch_in;
   arch.classes = static_cast<int>(dataset.classes.size());
