@@ -59,7 +59,7 @@ std::string UseBestOpenBlasKernels() {
     auto table = OpenBlasSymbol<void**>("gotoblas");
     auto init = OpenBlasSymbol<void (*)()>("gotoblas_dynamic_init");
     if (core == nullptr || table == nullptr || init == nullptr) return;
-    setenv("OPENBLAS_CORETYPE", core, 0);
+    setenv("OPENBLAS_CORETYPE", core, 1);  // unset or empty (checked above)
     void* fallback = *table;
     *table = nullptr;
     init();
