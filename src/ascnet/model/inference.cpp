@@ -3,7 +3,6 @@
 #include "ascnet/core/blas.h"
 #include "ascnet/core/tuning.h"
 
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -86,7 +85,6 @@ void ReluPoolAffine(const torch::Tensor& y, const torch::Tensor& out, int pool, 
 }
 
 }  // namespace
-
 
 InferenceEngine::InferenceEngine(NetworkPtr net, InferenceOptions options)
     : net_(std::move(net)), options_(std::move(options)) {
