@@ -2,17 +2,14 @@
 // asks for glibc's defaults.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <string>
-
 #include "ascnet/core/allocator.h"
+#include "ascnet/core/tuning.h"
 
 namespace ascnet {
 namespace {
 
 TEST(Allocator, KeepsLargeBlocksInTheHeapOnceUnlessTheEnvironmentSaysNo) {
-  const char* env = std::getenv("ASCNET_MALLOC_DEFAULTS");
-  const bool opted_out = env != nullptr && *env != '\0' && std::string(env) != "0";
+  const bool opted_out = EnvFlagSet("ASCNET_MALLOC_DEFAULTS");
   const bool first = KeepLargeBlocksInHeap();
 #if defined(__SANITIZE_ADDRESS__)
   (void)opted_out;

@@ -2,7 +2,6 @@
 // instruction set allows once the library's entry points ran, and they compute correctly.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <string>
 
 #include <ATen/ATen.h>
@@ -13,11 +12,6 @@
 namespace ascnet {
 namespace {
 
-bool EnvSet(const char* name) {
-  const char* v = std::getenv(name);
-  return v != nullptr && *v != '\0' && std::string(v) != "0";
-}
-
 TEST(Blas, AfterTuningOpenBlasDoesNotRunItsFallbackKernelsOnAModernCpu) {
   TuneProcess();
   const std::string core = OpenBlasCore();
@@ -25,7 +19,7 @@ TEST(Blas, AfterTuningOpenBlasDoesNotRunItsFallbackKernelsOnAModernCpu) {
   EXPECT_EQ(UseBestOpenBlasKernels(), core);  // once per process: later calls change nothing
   __builtin_cpu_init();
   const bool modern = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  if (modern && !EnvSet("OPENBLAS_CORETYPE") && !EnvSet("ASCNET_BLAS_DEFAULTS")) {
+  if (modern && !EnvFlagSet("OPENBLAS_CORETYPE") && !EnvFlagSet("ASCNET_BLAS_DEFAULTS")) {
     EXPECT_NE(core, "Prescott") << "OpenBLAS still runs its SSE3 fallback on an AVX2 CPU";
   }
   // The kernels in use compute: a float GEMM against the same product in double.

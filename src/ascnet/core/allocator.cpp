@@ -1,7 +1,7 @@
 #include "ascnet/core/allocator.h"
 
-#include <cstdlib>
-#include <cstring>
+#include "ascnet/core/tuning.h"
+
 #include <mutex>
 
 #if defined(__GLIBC__)
@@ -14,8 +14,7 @@ bool KeepLargeBlocksInHeap() {
   static std::once_flag once;
   static bool ok = false;
   std::call_once(once, [] {
-    const char* keep_defaults = std::getenv("ASCNET_MALLOC_DEFAULTS");
-    if (keep_defaults != nullptr && *keep_defaults != '\0' && std::strcmp(keep_defaults, "0") != 0) return;
+    if (EnvFlagSet("ASCNET_MALLOC_DEFAULTS")) return;
 #if defined(__GLIBC__)
     ok = mallopt(M_MMAP_THRESHOLD, static_cast<int>(kHeapBlockLimit)) == 1 &&
          mallopt(M_TRIM_THRESHOLD, static_cast<int>(kHeapKeepLimit)) == 1;

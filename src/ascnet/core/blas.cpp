@@ -1,10 +1,11 @@
 #include "ascnet/core/blas.h"
 
+#include "ascnet/core/tuning.h"
+
 #include <dlfcn.h>
 #include <strings.h>
 
 #include <cstdlib>
-#include <cstring>
 #include <mutex>
 
 namespace ascnet {
@@ -14,11 +15,6 @@ namespace {
 template <class Fn>
 Fn OpenBlasSymbol(const char* name) {
   return reinterpret_cast<Fn>(dlsym(RTLD_DEFAULT, name));
-}
-
-bool EnvSet(const char* name) {
-  const char* v = std::getenv(name);
-  return v != nullptr && *v != '\0' && std::strcmp(v, "0") != 0;
 }
 
 /// The best OpenBLAS kernel set this CPU's instruction set allows, by OpenBLAS's names.
@@ -51,7 +47,7 @@ std::string OpenBlasCore() {
 std::string UseBestOpenBlasKernels() {
   static std::once_flag once;
   std::call_once(once, [] {
-    if (EnvSet("ASCNET_BLAS_DEFAULTS") || EnvSet("OPENBLAS_CORETYPE")) return;
+    if (EnvFlagSet("ASCNET_BLAS_DEFAULTS") || EnvFlagSet("OPENBLAS_CORETYPE")) return;
     if (strcasecmp(OpenBlasCore().c_str(), "Prescott") != 0) return;  // OpenBLAS knows this CPU
     const char* core = CoreForThisCpu();
     // OpenBLAS's dynamic-architecture entry points: `gotoblas` is the kernel table in use,

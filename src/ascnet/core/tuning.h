@@ -8,4 +8,8 @@ namespace ascnet {
 /// (blas.h); each once per process, thread-safe, each with its own opt-out variable.
 void TuneProcess();
 
+/// Whether the environment variable `name` asks for something: set, non-empty and not "0"
+/// (how the opt-out variables ASCNET_MALLOC_DEFAULTS and ASCNET_BLAS_DEFAULTS are read).
+bool EnvFlagSet(const char* name);
+
 }  // namespace ascnet
