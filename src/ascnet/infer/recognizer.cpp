@@ -50,7 +50,7 @@ torch::Tensor Recognizer::NetworkOutput(const float* segments, int64_t count, bo
   // can take another kernel path, see there): a segment's scores then do not depend on
   // how many segments share its call (checked bit for bit in tests/serve), so `ascnet serve`
   // can batch concurrent requests.
-  const int64_t padded = (count + kExactRowMultiple - 1) / kExactRowMultiple * kExactRowMultiple;
+  const int64_t padded = RoundUpToExactRows(count);
   torch::Tensor x;
   if (padded == count) {
     x = torch::from_blob(const_cast<float*>(segments), {count, a.channels, a.bands, a.frames}, torch::kFloat);

@@ -223,9 +223,7 @@ NetOutput InferenceEngine::Forward(const torch::Tensor& x) {
   const int64_t b = in.size(0);
   const int64_t threads = std::max<int64_t>(1, at::get_num_threads());
   // Automatic chunks hold a multiple of kExactRowMultiple segments (see there).
-  const int64_t chunk = options_.chunk > 0 ? options_.chunk
-                                           : ((b + threads - 1) / threads + kExactRowMultiple - 1) /
-                                                 kExactRowMultiple * kExactRowMultiple;
+  const int64_t chunk = options_.chunk > 0 ? options_.chunk : RoundUpToExactRows((b + threads - 1) / threads);
   const int64_t chunks = (b + chunk - 1) / chunk;
   std::vector<NetOutput> outs(chunks);
   at::parallel_for(0, chunks, 1, [&](int64_t begin, int64_t end) {

@@ -43,6 +43,10 @@ struct InferenceOptions {
 /// it (Recognizer does) gets results that do not depend on which other segments share the
 /// call.
 inline constexpr int64_t kExactRowMultiple = 4;
+/// `n` rounded up to a multiple of kExactRowMultiple.
+inline constexpr int64_t RoundUpToExactRows(int64_t n) {
+  return (n + kExactRowMultiple - 1) / kExactRowMultiple * kExactRowMultiple;
+}
 
 /// A snapshot of an eval-mode network prepared for fast CPU inference. Constructing one
 /// calls LimitOpenBlasThreads(1) (process-wide; core/blas.h). The engine copies
