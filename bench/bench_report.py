@@ -17,6 +17,12 @@ def load_benchmarks(path):
     return {x["name"].replace("/real_time", ""): x for x in a["benchmarks"]}, a["context"]
 
 
+def openblas_core(context):
+    """The OpenBLAS kernels the bench ran (its openblas_core context, core/blas.h); "" without OpenBLAS."""
+    core = context.get("openblas_core", "")
+    return "" if core == "none" else core
+
+
 def ms(entry):
     """Real time per iteration in milliseconds."""
     return entry["real_time"] * UNIT_MS[entry["time_unit"]]
@@ -40,7 +46,7 @@ def gemm_gflops(b):
 def print_header(context, peer, load0, load1, what):
     print(f"machine: {context.get('num_cpus')} CPUs at {context.get('mhz_per_cpu')} MHz, load average {load0} (start) / "
           f"{load1} (end); {peer['threads']} threads; torch {peer['torch']}; batch {peer['batch']}; {what}; "
-          f"OpenBLAS kernels {context.get('openblas_core', '?')} (both sides)")
+          f"OpenBLAS kernels {openblas_core(context) or 'none'} (both sides)")
 
 
 def print_table(rows, peer, flops, gemm_limit, kind):
