@@ -29,6 +29,14 @@ void MakeEsc50(const TempDir& t) {
   }
   Write(t / "meta/esc50.csv", csv);
 }
+
+/// Appends `rows` to the metadata of MakeEsc50(t) (with an audio/x.wav for them to name) and
+/// returns the error message that loading the dataset gives.
+std::string Esc50ErrorWithRows(const TempDir& t, const std::string& rows) {
+  Write(t / "meta/esc50.csv", ReadFile((t / "meta/esc50.csv").string()) + rows);
+  Touch(t / "audio/x.wav");
+  return DatasetErrorOf([&] { LoadDataset("esc50:" + t.str()); });
+}
 }  // namespace
 
 TEST(DataEsc50, FoldsAndEsc10Subset) {
@@ -53,14 +61,11 @@ TEST(DataEsc50, FoldsAndEsc10Subset) {
 TEST(DataEsc50, Problems) {
   TempDir t;
   MakeEsc50(t);
-  std::string csv = ReadFile((t / "meta/esc50.csv").string());
-  csv += "9-1-A-1.wav,1,1,hen,True,1,A\n";  // line 17: target 1 is rooster; file missing too
-  csv += "1-1010-A-0.wav,1,0,dog,True,1010,A\n";  // line 18: duplicate of line 2
-  csv += "x.wav,1,4,cow,False,1,A\n";  // line 19: target 4 -> target 3 empty
-  Touch(t / "audio/x.wav");
-  Write(t / "meta/esc50.csv", csv);
+  const std::string msg = Esc50ErrorWithRows(t,
+                                             "9-1-A-1.wav,1,1,hen,True,1,A\n"  // line 17: target 1 is rooster; file missing too
+                                             "1-1010-A-0.wav,1,0,dog,True,1010,A\n"  // line 18: duplicate of line 2
+                                             "x.wav,1,4,cow,False,1,A\n");  // line 19: target 4 -> target 3 empty
   const std::string file = (t / "meta/esc50.csv").string();
-  const std::string msg = DatasetErrorOf([&] { LoadDataset("esc50:" + t.str()); });
   EXPECT_HAS(msg, file + ":17: class id 1 is named 'hen' here but 'rooster' on line 3");
   EXPECT_HAS(msg, file + ":18: duplicate entry '1-1010-A-0.wav' (first listed on line 2)");
   EXPECT_HAS(msg, file + ": no row has target 3 (empty class)");
@@ -75,12 +80,8 @@ TEST(DataEsc50, Problems) {
 TEST(DataEsc50, HugeClassIdIsOneClearErrorNotALoopOverEveryMissingId) {
   TempDir t;
   MakeEsc50(t);
-  std::string csv = ReadFile((t / "meta/esc50.csv").string());
-  csv += "x.wav,1,44444444444444445,cow,False,1,A\n";
-  Touch(t / "audio/x.wav");
-  Write(t / "meta/esc50.csv", csv);
+  const std::string msg = Esc50ErrorWithRows(t, "x.wav,1,44444444444444445,cow,False,1,A\n");
   const std::string file = (t / "meta/esc50.csv").string();
-  const std::string msg = DatasetErrorOf([&] { LoadDataset("esc50:" + t.str()); });
   EXPECT_HAS(msg, file + ": no row has target 3 (empty class)");
   EXPECT_HAS(msg, file + ": 44444444444444432 more target values up to 44444444444444445 have no row");
   EXPECT_EQ(msg.find("no row has target 13 "), std::string::npos) << "only ten missing ids are named";
