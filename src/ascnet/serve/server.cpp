@@ -501,7 +501,8 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
       }
       return;
     }
-    buffer_.shrink_to_fit();  // an idle connection keeps no body-sized buffer
+    // An idle connection keeps no body-sized buffer (small buffers stay for the next header).
+    if (buffer_.capacity() > static_cast<size_t>(kBodyReadBytes) / 4) buffer_.shrink_to_fit();
     Handle(parser_->release());
   }
 
