@@ -35,10 +35,75 @@ std::string FormatSeconds(double t) {
   return buf;
 }
 
-// Owns an open file descriptor and the libsndfile handle reading from it.
+// libsndfile's virtual I/O over a whole file held in memory (read only).
+struct MemoryFile {
+  const char* data = nullptr;
+  sf_count_t size = 0;
+  sf_count_t pos = 0;
+
+  static MemoryFile& Of(void* user) { return *static_cast<MemoryFile*>(user); }
+  static sf_count_t Length(void* user) { return Of(user).size; }
+  static sf_count_t Seek(sf_count_t offset, int whence, void* user) {
+    MemoryFile& m = Of(user);
+    const sf_count_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? m.pos : m.size;
+    const sf_count_t to = base + offset;
+    if (to < 0 || to > m.size) return -1;
+    return m.pos = to;
+  }
+  static sf_count_t Read(void* ptr, sf_count_t count, void* user) {
+    MemoryFile& m = Of(user);
+    const sf_count_t n = std::max<sf_count_t>(0, std::min(count, m.size - m.pos));
+    if (n > 0) std::memcpy(ptr, m.data + m.pos, static_cast<size_t>(n));
+    m.pos += n;
+    return n;
+  }
+  static sf_count_t Write(const void*, sf_count_t, void*) { return 0; }
+  static sf_count_t Tell(void* user) { return Of(user).pos; }
+};
+
+// Owns the libsndfile handle and what it reads from: an open file descriptor, or a file in
+// memory.
 class SndFile {
  public:
-  explicit SndFile(const std::string& path) : path_(path) {
+  explicit SndFile(const AudioSource& source) : path_(source.name) {
+    if (source.in_memory) {
+      OpenMemory(source);
+    } else {
+      OpenPath(source.name);
+    }
+  }
+  ~SndFile() {
+    if (sf_ != nullptr) sf_close(sf_);
+    if (fd_ >= 0) ::close(fd_);
+  }
+  SndFile(const SndFile&) = delete;
+  SndFile& operator=(const SndFile&) = delete;
+
+  SNDFILE* get() const { return sf_; }
+  const SF_INFO& sf_info() const { return info_; }
+  const std::string& path() const { return path_; }
+
+  std::string Log() const {
+    std::vector<char> buf(16384, '\0');
+    sf_command(sf_, SFC_GET_LOG_INFO, buf.data(), static_cast<int>(buf.size()));
+    buf.back() = '\0';
+    return std::string(buf.data());
+  }
+
+ private:
+  void OpenMemory(const AudioSource& source) {
+    memory_.data = source.data;
+    memory_.size = static_cast<sf_count_t>(source.size);
+    virtual_ = SF_VIRTUAL_IO{&MemoryFile::Length, &MemoryFile::Seek, &MemoryFile::Read, &MemoryFile::Write,
+                             &MemoryFile::Tell};
+    info_ = SF_INFO{};
+    sf_ = sf_open_virtual(&virtual_, SFM_READ, &info_, &memory_);
+    if (sf_ == nullptr) {
+      throw AudioError(WithPath(path_, "not a readable audio file (libsndfile: " + std::string(sf_strerror(nullptr)) + ")"));
+    }
+  }
+
+  void OpenPath(const std::string& path) {
     struct stat st;
     if (::stat(path.c_str(), &st) != 0) {
       const int e = errno;
@@ -61,30 +126,15 @@ class SndFile {
     if (sf_ == nullptr) {
       const std::string why = sf_strerror(nullptr);
       ::close(fd_);
+      fd_ = -1;
       throw AudioError(WithPath(path, "not a readable audio file (libsndfile: " + why + ")"));
     }
   }
-  ~SndFile() {
-    if (sf_ != nullptr) sf_close(sf_);
-    if (fd_ >= 0) ::close(fd_);
-  }
-  SndFile(const SndFile&) = delete;
-  SndFile& operator=(const SndFile&) = delete;
 
-  SNDFILE* get() const { return sf_; }
-  const SF_INFO& sf_info() const { return info_; }
-  const std::string& path() const { return path_; }
-
-  std::string Log() const {
-    std::vector<char> buf(16384, '\0');
-    sf_command(sf_, SFC_GET_LOG_INFO, buf.data(), static_cast<int>(buf.size()));
-    buf.back() = '\0';
-    return std::string(buf.data());
-  }
-
- private:
   std::string path_;
   int fd_ = -1;
+  MemoryFile memory_;
+  SF_VIRTUAL_IO virtual_{};
   SNDFILE* sf_ = nullptr;
   SF_INFO info_{};
 };
@@ -214,13 +264,13 @@ std::string AudioOptions::ToString() const {
 }
 
 AudioInfo ProbeAudio(const std::string& path) {
-  SndFile f(path);
+  SndFile f(AudioSource::File(path));
   CheckInfo(path, f.sf_info());
   return MakeInfo(f.sf_info());
 }
 
 struct AudioReader::Impl {
-  Impl(const std::string& p, const AudioOptions& o) : path(p), opts(o), file(p) {
+  Impl(const AudioSource& source, const AudioOptions& o) : path(source.name), opts(o), file(source) {
     CheckInfo(path, file.sf_info());
     info = MakeInfo(file.sf_info());
     channels = info.channels;
@@ -359,9 +409,12 @@ struct AudioReader::Impl {
   std::vector<float> mono;
 };
 
-AudioReader::AudioReader(const std::string& path, const AudioOptions& opts) {
+AudioReader::AudioReader(const std::string& path, const AudioOptions& opts)
+    : AudioReader(AudioSource::File(path), opts) {}
+
+AudioReader::AudioReader(const AudioSource& source, const AudioOptions& opts) {
   opts.Validate();
-  impl_.reset(new Impl(path, opts));
+  impl_.reset(new Impl(source, opts));
 }
 
 AudioReader::~AudioReader() = default;

@@ -39,6 +39,21 @@ struct AudioInfo {
 /// Reads only the header (IoError if missing, AudioError if not audio).
 AudioInfo ProbeAudio(const std::string& path);
 
+/// Where an audio file's bytes come from: a file on disk, or a whole file already in memory
+/// (an upload), decoded in place without a temporary file. `name` is what error messages
+/// name: the path, or the name given with the bytes. The bytes must outlive the reader.
+struct AudioSource {
+  std::string name;
+  const char* data = nullptr;  ///< memory only
+  size_t size = 0;             ///< memory only
+  bool in_memory = false;
+
+  static AudioSource File(std::string path) { return AudioSource{std::move(path), nullptr, 0, false}; }
+  static AudioSource Memory(const char* data, size_t size, std::string name) {
+    return AudioSource{std::move(name), data, size, true};
+  }
+};
+
 /// Streaming reader: decodes a file block by block, mixes to mono and resamples, with
 /// bounded memory. Typical use:
 ///   AudioReader r(path, opts);
@@ -47,6 +62,7 @@ AudioInfo ProbeAudio(const std::string& path);
 class AudioReader {
  public:
   AudioReader(const std::string& path, const AudioOptions& opts = {});
+  AudioReader(const AudioSource& source, const AudioOptions& opts = {});
   ~AudioReader();
   AudioReader(const AudioReader&) = delete;
   AudioReader& operator=(const AudioReader&) = delete;

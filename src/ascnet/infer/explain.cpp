@@ -44,6 +44,11 @@ Explainer Explainer::Load(const std::string& path, torch::Device device, ScoreKi
 }
 
 Explanation Explainer::Explain(const std::string& path, int max_segments) {
+  return Explain(AudioSource::File(path), max_segments);
+}
+
+Explanation Explainer::Explain(const AudioSource& source, int max_segments) {
+  const std::string& path = source.name;
   if (max_segments < 1) throw ConfigError("explain: max_segments must be >= 1, got " + std::to_string(max_segments));
   const ModelBundle& b = recognizer_.bundle();
   const FeatureConfig& cfg = b.features;
@@ -89,7 +94,7 @@ Explanation Explainer::Explain(const std::string& path, int max_segments) {
     pending = SegmentImages{};
   };
   try {
-    AudioReader reader(path, audio);
+    AudioReader reader(source, audio);
     std::vector<float> block;
     while (reader.Read(&block)) {
       extractor.AcceptWaveform(block.data(), static_cast<int64_t>(block.size()));

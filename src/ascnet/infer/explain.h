@@ -46,6 +46,8 @@ class Explainer {
   /// the spectrogram and attention of the first `max_segments` (>= 1). IoError/AudioError
   /// naming the file.
   Explanation Explain(const std::string& path, int max_segments = 8);
+  /// The same for a file on disk or in memory (`source.name` becomes Explanation::file).
+  Explanation Explain(const AudioSource& source, int max_segments = 8);
 
  private:
   Classifier classifier_;

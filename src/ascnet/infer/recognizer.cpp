@@ -142,10 +142,16 @@ RecordingScore Recognizer::ClassifyFile(const std::string& path, bool keep_segme
 
 RecordingScore Recognizer::ClassifyFile(const std::string& path, bool keep_segments, int64_t batch,
                                         const SegmentScorer& scorer) {
+  return Classify(AudioSource::File(path), keep_segments, batch, scorer);
+}
+
+RecordingScore Recognizer::Classify(const AudioSource& source, bool keep_segments, int64_t batch,
+                                    const SegmentScorer& scorer) {
   AudioOptions audio;
   audio.target_rate = features().frame.sample_rate;
-  AudioReader reader(path, audio);
-  return Score([&](std::vector<float>* block) { return reader.Read(block); }, path, keep_segments, batch, scorer);
+  AudioReader reader(source, audio);
+  return Score([&](std::vector<float>* block) { return reader.Read(block); }, source.name, keep_segments, batch,
+               scorer);
 }
 
 RecordingScore Recognizer::ClassifySamples(const float* samples, int64_t n, int sample_rate, bool keep_segments,

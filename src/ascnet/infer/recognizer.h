@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ascnet/audio/decode.h"
 #include "ascnet/calibration/calibrator.h"
 #include "ascnet/model/classifier.h"
 
@@ -63,6 +64,9 @@ class Recognizer {
   RecordingScore ClassifyFile(const std::string& path, bool keep_segments = false, int64_t batch = 64);
   /// The same with the segments scored by `scorer` (null: Posteriors).
   RecordingScore ClassifyFile(const std::string& path, bool keep_segments, int64_t batch, const SegmentScorer& scorer);
+  /// The same for a file on disk or in memory (`source.name` becomes RecordingScore::file and
+  /// is what error messages name).
+  RecordingScore Classify(const AudioSource& source, bool keep_segments, int64_t batch, const SegmentScorer& scorer);
   /// The same for a mono signal already in memory, `n` samples at `sample_rate` Hz
   /// (resampled to the features' rate when it differs). `name` becomes RecordingScore::file.
   /// AudioError for an empty or non-finite signal, ConfigError for a rate <= 0. Thread-safe.

@@ -24,24 +24,21 @@ struct Engine::Model {
 };
 
 namespace {
-// The decoder's messages name the file it opened: the server's temporary file. Clients see
-// the name they gave instead.
-std::string Rename(std::string msg, const std::string& path, const std::string& name) {
-  for (size_t pos; (pos = msg.find(path)) != std::string::npos;) msg.replace(pos, path.size(), name);
-  return msg;
-}
-
+// An upload that cannot be read is not decodable audio, whatever the decoder called it (the
+// messages name the client's file name: the bytes are decoded in memory).
 template <class F>
-auto NamingUpload(const std::string& path, const std::string& name, F&& f) -> decltype(f()) {
+auto AsUploadErrors(F&& f) -> decltype(f()) {
   try {
     return f();
-  } catch (const AudioError& e) {
-    throw AudioError(Rename(e.what(), path, name));
   } catch (const IoError& e) {
-    throw AudioError(Rename(e.what(), path, name));  // unreadable upload = not decodable audio
+    throw AudioError(e.what());
   } catch (const FormatError& e) {
-    throw AudioError(Rename(e.what(), path, name));
+    throw AudioError(e.what());
   }
+}
+
+AudioSource Upload(std::string_view audio, const std::string& name) {
+  return AudioSource::Memory(audio.data(), audio.size(), name);
 }
 
 class Stream : public EngineStream {
@@ -124,19 +121,18 @@ std::vector<std::pair<std::string, std::string>> Engine::ModelArchs() const {
   return out;
 }
 
-nlohmann::json Engine::Classify(const std::string& model, const std::string& path, const std::string& name,
+nlohmann::json Engine::Classify(const std::string& model, std::string_view audio, const std::string& name,
                                 bool segments) {
   Model& m = Get(model);
-  return NamingUpload(path, name, [&] {
-    RecordingScore r = m.recognizer->ClassifyFile(path, segments, 64, m.Scorer());
-    r.file = name;
+  return AsUploadErrors([&] {
+    const RecordingScore r = m.recognizer->Classify(Upload(audio, name), segments, 64, m.Scorer());
     return RecordingJson(r, m.recognizer->labels(), segments);
   });
 }
 
 bool Engine::CanExplain(const std::string& model) const { return Get(model).recognizer->bundle().arch.IsAttCrnn(); }
 
-std::string Engine::ExplainPng(const std::string& model, const std::string& path, const std::string& name) {
+std::string Engine::ExplainPng(const std::string& model, std::string_view audio, const std::string& name) {
   Model& m = Get(model);
   if (!m.recognizer->bundle().arch.IsAttCrnn()) {
     throw ProtocolError(400, "model '" + m.spec.name + "' is a " + m.recognizer->bundle().arch.Name() +
@@ -144,11 +140,7 @@ std::string Engine::ExplainPng(const std::string& model, const std::string& path
   }
   std::lock_guard<std::mutex> lock(m.explain_mu);
   if (!m.explainer) m.explainer = std::make_unique<Explainer>(LoadBundle(m.spec.path, torch::kCPU), torch::kCPU, m.recognizer->score_kind());
-  return NamingUpload(path, name, [&] {
-    Explanation e = m.explainer->Explain(path, 8);
-    e.file = name;
-    return EncodePng(RenderExplanation(e));
-  });
+  return AsUploadErrors([&] { return EncodePng(RenderExplanation(m.explainer->Explain(Upload(audio, name), 8))); });
 }
 
 std::unique_ptr<EngineStream> Engine::OpenStream(const std::string& model, const StreamHeader& header) {

@@ -1,6 +1,6 @@
 // The models behind `ascnet serve` and what the HTTP/WebSocket front end asks of them. This
 // header does not include LibTorch (engine.cpp is the serve stage's only LibTorch unit):
-// recordings are classified by the infer stage's Recognizer (ClassifyFile, RecordingJson),
+// recordings are classified by the infer stage's Recognizer (Classify, RecordingJson),
 // streams by its StreamClassifier, explanations by its Explainer, and every network call of
 // every request goes through one dynamic Batcher per model.
 #pragma once
@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -46,14 +47,14 @@ class Engine {
   nlohmann::json ModelsJson() const;
   std::vector<std::pair<std::string, std::string>> ModelArchs() const;  ///< name, arch
 
-  /// Classifies the audio in `path` (a file the server wrote) with `model`: exactly what
-  /// `ascnet classify [--segments]` prints, "file" set to `name`. AudioError/IoError whose
-  /// message names `name`, never `path`.
-  nlohmann::json Classify(const std::string& model, const std::string& path, const std::string& name, bool segments);
+  /// Classifies `audio`, the bytes of an uploaded file (decoded in memory, never written to
+  /// disk), with `model`: exactly what `ascnet classify [--segments]` prints, "file" set to
+  /// `name`. AudioError naming `name` for anything not decodable.
+  nlohmann::json Classify(const std::string& model, std::string_view audio, const std::string& name, bool segments);
   /// Whether `model` is an Att-CRNN (has an attention picture).
   bool CanExplain(const std::string& model) const;
-  /// The PNG `ascnet explain` draws for the audio in `path`. ConfigError for a CNN.
-  std::string ExplainPng(const std::string& model, const std::string& path, const std::string& name);
+  /// The PNG `ascnet explain` draws for the uploaded `audio`. ProtocolError 400 for a CNN.
+  std::string ExplainPng(const std::string& model, std::string_view audio, const std::string& name);
   std::unique_ptr<EngineStream> OpenStream(const std::string& model, const StreamHeader& header);
 
   BatchStats batch_stats() const;  ///< summed over models

@@ -7,7 +7,6 @@
 #include <chrono>
 #include <cstdio>
 #include <deque>
-#include <filesystem>
 #include <fstream>
 #include <list>
 #include <mutex>
@@ -71,10 +70,6 @@ struct Server::Impl {
       token = Trimmed(t);
       if (token.empty()) throw ConfigError(WithPath(o.token_file, "the token file is empty"));
     }
-    char tmpl[] = "/tmp/ascnet-serve-XXXXXX";
-    const char* d = ::mkdtemp(tmpl);
-    if (!d) throw IoError("cannot create a temporary folder under /tmp for uploads");
-    tmp_dir = d;
     beast::error_code ec;
     const auto address = net::ip::make_address(o.host, ec);
     if (ec) throw ConfigError("serve option host = " + o.host + " (expected an IP address such as 127.0.0.1: " + ec.message() + ")");
@@ -85,11 +80,6 @@ struct Server::Impl {
     if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
     if (ec) throw IoError("cannot listen on " + o.host + ":" + std::to_string(o.port) + " (" + ec.message() + ")");
     port = acceptor.local_endpoint().port();
-  }
-
-  ~Impl() {
-    std::error_code ec;
-    std::filesystem::remove_all(tmp_dir, ec);
   }
 
   void Accept();
@@ -111,20 +101,16 @@ struct Server::Impl {
     g.models = engine.ModelArchs();
     return g;
   }
-  std::string TempPath() {
-    return tmp_dir + "/upload-" + std::to_string(upload_counter.fetch_add(1));
-  }
 
   ServeOptions options;
   Engine engine;
   WorkerPool pool;
   Metrics metrics;
-  std::string token, tmp_dir;
+  std::string token;
   int port = 0;
   std::atomic<int> connections{0}, streams{0};
   std::atomic<int64_t> body_bytes{0};  // reserved by requests whose bodies are being read or handled
   std::atomic<bool> draining{false};
-  std::atomic<int64_t> upload_counter{0};
   std::mutex sessions_mu;
   std::list<std::weak_ptr<Session>> sessions;
   // Last: destroyed first, with the handlers (and sessions) they still hold.
@@ -666,18 +652,13 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
     const bool queued = s_.pool.TrySubmit([self, body, offset, length, model, name, segments, explain, endpoint] {
       int status = 200;
       std::string out, type = "application/json";
-      const std::string path = self->s_.TempPath();
+      const std::string_view audio(body->data() + offset, length);
       try {
-        {
-          std::ofstream f(path, std::ios::binary);
-          f.write(body->data() + offset, static_cast<std::streamsize>(length));
-          if (!f) throw IoError("cannot write the upload to the server's temporary folder");
-        }
         if (explain) {
-          out = self->s_.engine.ExplainPng(model, path, name);
+          out = self->s_.engine.ExplainPng(model, audio, name);
           type = "image/png";
         } else {
-          const nlohmann::json j = self->s_.engine.Classify(model, path, name, segments);
+          const nlohmann::json j = self->s_.engine.Classify(model, audio, name, segments);
           self->s_.metrics.Classified(j.value("num_segments", int64_t{0}));
           out = j.dump() + "\n";
         }
@@ -691,8 +672,6 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
         status = 500;
         out = e.what();
       }
-      std::error_code ec;
-      std::filesystem::remove(path, ec);
       body->clear();
       body->shrink_to_fit();
       net::post(self->stream_.get_executor(), [self, status, out, type, endpoint] {
