@@ -135,6 +135,47 @@ TEST(Filterbank, SparseApplyEqualsDenseProduct) {
   }
 }
 
+// Batches of any size (the 4-frame tiles and the remainder) give every frame exactly its
+// single-frame values, for the sparse rows (Mel) and the dense blocks (Gammatone, also with a
+// band count that leaves a partial block).
+TEST(Filterbank, BatchApplyEqualsDenseProductAndDoesNotDependOnTheBatch) {
+  for (auto type : {FilterbankOptions::Type::kMel, FilterbankOptions::Type::kGammatone}) {
+    for (int bands : {64, 40}) {
+      FilterbankOptions o = Fb(type);
+      o.num_bands = bands;
+      Filterbank fb(Frame(), o);
+      const int frames = 11, bins = fb.num_bins();
+      std::vector<float> spec(static_cast<size_t>(frames) * bins);
+      for (size_t k = 0; k < spec.size(); ++k) spec[k] = 0.5f + static_cast<float>((k * 37) % 13) * 0.25f;
+      std::vector<float> batch(static_cast<size_t>(frames) * bands), one(bands);
+      fb.ApplyBatch(spec.data(), frames, batch.data());
+      for (int f = 0; f < frames; ++f) {
+        fb.Apply(spec.data() + static_cast<size_t>(f) * bins, one.data());
+        for (int i = 0; i < bands; ++i) {
+          ASSERT_EQ(batch[static_cast<size_t>(f) * bands + i], one[i]) << "frame " << f << " band " << i;
+          double ref = 0;
+          for (int k = 0; k < bins; ++k) ref += fb.dense()[static_cast<size_t>(i) * bins + k] * spec[static_cast<size_t>(f) * bins + k];
+          EXPECT_NEAR(one[i], ref, 1e-5 * ref) << "frame " << f << " band " << i;
+        }
+      }
+    }
+  }
+}
+
+TEST(Filterbank, SharedBankIsBuiltOncePerConfig) {
+  const auto a = Filterbank::Shared(Frame(), Fb(FilterbankOptions::Type::kGammatone));
+  const auto b = Filterbank::Shared(Frame(), Fb(FilterbankOptions::Type::kGammatone));
+  const auto mel = Filterbank::Shared(Frame(), Fb(FilterbankOptions::Type::kMel));
+  FilterbankOptions narrow = Fb(FilterbankOptions::Type::kGammatone);
+  narrow.high_freq = 8000;
+  const auto c = Filterbank::Shared(Frame(), narrow);
+  EXPECT_EQ(a.get(), b.get());
+  EXPECT_NE(a.get(), mel.get());
+  EXPECT_NE(a.get(), c.get());
+  EXPECT_EQ(a->dense(), Filterbank(Frame(), Fb(FilterbankOptions::Type::kGammatone)).dense());
+  EXPECT_NE(a->dense(), c->dense());
+}
+
 TEST(Filterbank, TooManyBandsIsAClearError) {
   FrameOptions f;
   f.frame_length = 64;

@@ -20,7 +20,7 @@ struct FeatureExtractor::Impl {
   FeatureConfig config;
   Stft stft;
   NoiseTracker noise;
-  Filterbank filterbank;
+  std::shared_ptr<const Filterbank> filterbank;
   bool magnitude;        // Gammatone: filterbank on |X| / fft_size (Ellis); Mel: on |X|^2.
   int bins, bands, channels, seg_frames, seg_hop;
 
@@ -46,7 +46,7 @@ struct FeatureExtractor::Impl {
       : config((c.Validate(), c)),
         stft(c.frame),
         noise(c.noise, c.frame.NumBins(), c.frame.FrameShiftSeconds()),
-        filterbank(c.frame, c.filterbank),
+        filterbank(Filterbank::Shared(c.frame, c.filterbank)),
         magnitude(c.filterbank.type == FilterbankOptions::Type::kGammatone),
         bins(c.frame.NumBins()),
         bands(c.filterbank.num_bands),
@@ -67,7 +67,7 @@ struct FeatureExtractor::Impl {
       const size_t total = static_cast<size_t>(n) * bins;
       for (size_t k = 0; k < total; ++k) spectra[k] = std::sqrt(spectra[k]) * scale;
     }
-    filterbank.ApplyBatch(spectra, n, batch_bands.data());
+    filterbank->ApplyBatch(spectra, n, batch_bands.data());
     const float floor = static_cast<float>(config.log_floor);
     const size_t first = frame_images.size() - static_cast<size_t>(n);
     for (int f = 0; f < n; ++f) {
@@ -251,7 +251,7 @@ FrontEndCost FrontEndMacsPerFrame(const FeatureConfig& config) {
   c.fft = static_cast<int64_t>(std::llround(static_cast<double>(n) * std::log2(static_cast<double>(n))));
   c.power = 2 * bins;
   c.noise = channels == 2 ? 41 * bins : 0;
-  c.filterbank = channels * Filterbank(config.frame, config.filterbank).NonZeros();
+  c.filterbank = channels * Filterbank::Shared(config.frame, config.filterbank)->NonZeros();
   c.log = channels * config.filterbank.num_bands;
   return c;
 }

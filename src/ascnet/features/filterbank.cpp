@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <complex>
+#include <map>
+#include <mutex>
+#include <tuple>
 
 #include "ascnet/core/error.h"
 #include "ascnet/core/simd.h"
@@ -126,6 +129,44 @@ Filterbank::Filterbank(const FrameOptions& frame, const FilterbankOptions& fb)
     offset_.push_back(weights_.size());
     for (int k = first; k <= last; ++k) weights_.push_back(static_cast<float>(row[k]));
   }
+  StoreBlocksIfDense();
+}
+
+void Filterbank::StoreBlocksIfDense() {
+  // Blocks pay for the zeros inside their bin range; worth it when those are few.
+  std::vector<int> lo, hi;
+  int64_t block_cells = 0;
+  for (int b0 = 0; b0 < num_bands_; b0 += kBandBlock) {
+    const int b1 = std::min(num_bands_, b0 + kBandBlock);
+    lo.push_back(*std::min_element(first_.begin() + b0, first_.begin() + b1));
+    hi.push_back(*std::max_element(last_.begin() + b0, last_.begin() + b1));
+    block_cells += static_cast<int64_t>(hi.back() - lo.back() + 1) * kBandBlock;
+  }
+  if (block_cells > NonZeros() * 5 / 4) return;
+  block_first_ = lo;
+  block_last_ = hi;
+  for (size_t b = 0; b < lo.size(); ++b) {
+    block_offset_.push_back(block_weights_.size());
+    for (int k = lo[b]; k <= hi[b]; ++k) {
+      for (int j = 0; j < kBandBlock; ++j) {
+        const int i = static_cast<int>(b) * kBandBlock + j;
+        const bool in = i < num_bands_ && k >= first_[i] && k <= last_[i];
+        block_weights_.push_back(in ? weights_[offset_[i] + static_cast<size_t>(k - first_[i])] : 0.0f);
+      }
+    }
+  }
+}
+
+std::shared_ptr<const Filterbank> Filterbank::Shared(const FrameOptions& frame, const FilterbankOptions& fb) {
+  // Everything the weights depend on, exactly.
+  using Key = std::tuple<int, int, int, int, double, double>;
+  static std::mutex mu;
+  static std::map<Key, std::shared_ptr<const Filterbank>> banks;
+  const Key key{frame.sample_rate, frame.fft_size, static_cast<int>(fb.type), fb.num_bands, fb.low_freq, fb.high_freq};
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = banks.find(key);
+  if (it == banks.end()) it = banks.emplace(key, std::make_shared<const Filterbank>(frame, fb)).first;
+  return it->second;
 }
 
 namespace {
@@ -171,11 +212,58 @@ void ApplyRows(int num_bands, int num_bins, const float* weights, const size_t* 
   }
 }
 
+// The same product over blocks of B = Filterbank::kBandBlock bands stored bins-major
+// (w[b][k - first[b]][j]): four frames share each weight vector, and every output is summed
+// over its bins in bin order (no reduction across vector lanes), so an output does not
+// depend on the other frames of the batch.
+constexpr int kB = Filterbank::kBandBlock;
+
+template <int R>
+__attribute__((always_inline)) inline void BlockTile(int num_bands, int num_bins, const float* w, int first, int last, int band0,
+                      const float* spectra, int64_t f, float* out) {
+  float c[R][kB] = {};
+  for (int k = first; k <= last; ++k) {
+    const float* wk = w + static_cast<size_t>(k - first) * kB;
+    float a[R];
+    for (int r = 0; r < R; ++r) a[r] = spectra[(f + r) * num_bins + k];
+#pragma omp simd
+    for (int j = 0; j < kB; ++j) {
+      for (int r = 0; r < R; ++r) c[r][j] += a[r] * wk[j];
+    }
+  }
+  const int n = std::min(kB, num_bands - band0);
+  for (int r = 0; r < R; ++r) {
+    for (int j = 0; j < n; ++j) out[(f + r) * num_bands + band0 + j] = c[r][j];
+  }
+}
+
+__attribute__((noinline)) ASCNET_HOT_LOOP_V4
+void ApplyBlocks(int num_bands, int num_bins, const float* weights, const size_t* offset, const int* first,
+                 const int* last, const float* spectra, int64_t frames, float* out) {
+  const int blocks = (num_bands + kB - 1) / kB;
+  int64_t f = 0;
+  for (; f + 4 <= frames; f += 4) {
+    for (int b = 0; b < blocks; ++b) {
+      BlockTile<4>(num_bands, num_bins, weights + offset[b], first[b], last[b], b * kB, spectra, f, out);
+    }
+  }
+  for (; f < frames; ++f) {
+    for (int b = 0; b < blocks; ++b) {
+      BlockTile<1>(num_bands, num_bins, weights + offset[b], first[b], last[b], b * kB, spectra, f, out);
+    }
+  }
+}
+
 }  // namespace
 
 void Filterbank::Apply(const float* spectrum, float* bands) const { ApplyBatch(spectrum, 1, bands); }
 
 void Filterbank::ApplyBatch(const float* spectra, int64_t frames, float* bands) const {
+  if (!block_weights_.empty()) {
+    ApplyBlocks(num_bands_, num_bins_, block_weights_.data(), block_offset_.data(), block_first_.data(),
+                block_last_.data(), spectra, frames, bands);
+    return;
+  }
   ApplyRows(num_bands_, num_bins_, weights_.data(), offset_.data(), first_.data(), last_.data(), spectra, frames,
             bands);
 }

@@ -78,7 +78,8 @@ void SmoothBins(int K, const double* __restrict y, double* __restrict p, const d
                 double* __restrict pb, double* __restrict pb2, double* __restrict qeqi, double amax_ac, double ahmin,
                 double bmax, double qeqimax, double qeqimin_t) {
   for (int k = 0; k < K; ++k) {
-    const double d = p[k] / sn2[k] - 1.0;
+    const double inv_sn2 = 1.0 / sn2[k];  // one division serves (11) and (23)
+    const double d = p[k] * inv_sn2 - 1.0;
     double ah = amax_ac / (1.0 + d * d);
     ah = ah > ahmin ? ah : ahmin;
     const double pk = ah * p[k] + (1.0 - ah) * y[k];
@@ -86,7 +87,7 @@ void SmoothBins(int K, const double* __restrict y, double* __restrict p, const d
     b = b < bmax ? b : bmax;
     const double pbk = b * pb[k] + (1.0 - b) * pk;
     const double pb2k = b * pb2[k] + (1.0 - b) * pk * pk;
-    double q = (pb2k - pbk * pbk) / (2.0 * sn2[k] * sn2[k]);
+    double q = (pb2k - pbk * pbk) * (0.5 * inv_sn2 * inv_sn2);
     q = q < qeqimax ? q : qeqimax;
     q = q > qeqimin_t ? q : qeqimin_t;
     p[k] = pk;
@@ -104,8 +105,12 @@ void TrackMinimum(int K, const double* __restrict p, const double* __restrict qe
                   double mv2) {
   for (int k = 0; k < K; ++k) {
     const double q = qeqi[k];
-    const double bmind = 1.0 + cd * q / (1.0 - md2 * q);
-    const double bminv = 1.0 + cv * q / (1.0 - mv2 * q);
+    // Both bias factors from one division: q <= 1/qeqmin and m < 1 keep the denominators
+    // in (0, 1].
+    const double dd = 1.0 - md2 * q, dv = 1.0 - mv2 * q;
+    const double r = 1.0 / (dd * dv);
+    const double bmind = 1.0 + cd * q * dv * r;
+    const double bminv = 1.0 + cv * q * dd * r;
     const double cand = bc * p[k] * bmind;
     const bool m = cand < actmin[k];
     kmod[k] = m ? 1 : 0;
