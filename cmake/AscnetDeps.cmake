@@ -16,4 +16,6 @@ endif()
 # too: pass -DCMAKE_PREFIX_PATH=/path/to/libtorch). Found at the top level so that its
 # imported targets are visible to every directory (apps, tests, bench).
 find_package(Torch REQUIRED)
+# For ATen's inline at::parallel_for in our own LibTorch code (src/ascnet/model/CMakeLists.txt).
+find_package(OpenMP REQUIRED COMPONENTS CXX)
 find_package(ZLIB REQUIRED)

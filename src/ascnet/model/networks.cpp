@@ -1,7 +1,9 @@
 #include "ascnet/model/networks.h"
 
+#include "ascnet/model/conv_tail.h"
+#include "ascnet/model/dropout.h"
+
 #include <torch/nn/functional/activation.h>
-#include <torch/nn/functional/dropout.h>
 #include <torch/nn/functional/padding.h>
 #include <torch/nn/functional/pooling.h>
 
@@ -42,10 +44,14 @@ torch::Tensor ConvBlockImpl::forward(const torch::Tensor& x) {
       h = F::pad(h, F::PadFuncOptions({before, after, before, after}));
     }
     h = convs_[i]->forward(h);                 // [B, filters[i], M_i, T]
+    if (is_training() && FusedConvTailApplies(h, bns_[i], arch_.pool)) {
+      h = FusedConvTail(h, bns_[i], arch_.pool, arch_.conv_dropout);  // the same four ops, fused
+      continue;
+    }
     h = torch::relu(h);
     h = bns_[i]->forward(h);
     h = F::max_pool2d(h, F::MaxPool2dFuncOptions({arch_.pool, 1}).stride({arch_.pool, 1}));  // [B, f, M_i/pool, T]
-    h = F::dropout(h, F::DropoutFuncOptions().p(arch_.conv_dropout).training(is_training()));
+    h = Dropout(h, arch_.conv_dropout, is_training());
   }
   return h;
 }
@@ -84,13 +90,13 @@ AttCrnnImpl::AttCrnnImpl(const ArchConfig& arch) : NetworkImpl("AttCrnn"), arch_
 torch::Tensor AttCrnnImpl::Recurrent(const torch::Tensor& seq) {
   TORCH_CHECK(seq.dim() == 3 && seq.size(2) == arch_.SequenceFeatureSize(),
               "AttCrnn::Recurrent: expected [B, T, ", arch_.SequenceFeatureSize(), "], got ", seq.sizes());
-  const auto drop = F::DropoutFuncOptions().p(arch_.rnn_dropout).training(is_training());
+  const double drop = arch_.rnn_dropout;
   torch::Tensor h = seq;
   for (auto& gru : grus) {
-    h = F::dropout(h, drop);              // dropout on each layer's input
+    h = Dropout(h, drop, is_training());  // dropout on each layer's input
     h = std::get<0>(gru->forward(h));     // [B, T, 2H] = [h_f, h_b]
   }
-  h = F::dropout(h, drop);                // dropout on the stack's output
+  h = Dropout(h, drop, is_training());    // dropout on the stack's output
   return proj->forward(h);                // Z: [B, T, 2H]
 }
 
