@@ -2,9 +2,13 @@
 // instruction set allows once the library's entry points ran, and they compute correctly.
 #include <gtest/gtest.h>
 
+#include <mutex>
+#include <set>
 #include <string>
+#include <thread>
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 
 #include "ascnet/core/blas.h"
 #include "ascnet/core/tuning.h"
@@ -27,6 +31,22 @@ TEST(Blas, AfterTuningOpenBlasDoesNotRunItsFallbackKernelsOnAModernCpu) {
   const at::Tensor a = at::randn({67, 129}), b = at::randn({129, 45});
   const at::Tensor ref = at::mm(a.to(at::kDouble), b.to(at::kDouble));
   EXPECT_LT((at::mm(a, b).to(at::kDouble) - ref).abs().max().item<double>(), 1e-3) << "core " << core;
+}
+
+// ATen's at::parallel_for is inline code: it only splits work over the intra-op threads when
+// the caller is compiled with OpenMP (every LibTorch target is: ascnet_use_torch_pch). This
+// test is compiled like the library's LibTorch code, so it fails if that flag goes missing.
+TEST(Blas, AtenParallelForInOurCodeUsesTheIntraOpThreads) {
+  const int threads = at::get_num_threads();
+  at::set_num_threads(2);
+  std::mutex mu;
+  std::set<std::thread::id> ids;
+  at::parallel_for(0, 64, 1, [&](int64_t, int64_t) {
+    std::lock_guard<std::mutex> lock(mu);
+    ids.insert(std::this_thread::get_id());
+  });
+  at::set_num_threads(threads);
+  EXPECT_EQ(ids.size(), 2u) << "at::parallel_for ran on one thread: compiled without OpenMP?";
 }
 
 }  // namespace
