@@ -173,13 +173,15 @@ class ConvTailFunction : public torch::autograd::Function<ConvTailFunction> {
       invstd[c] = 1.0 / std::sqrt(var[c] + eps);
     }
 
+    const torch::Tensor mean_t = FloatVector(mean), invstd_t = FloatVector(invstd);
+
     // Phase 2: running statistics, as BatchNorm2d updates them (unbiased variance).
     {
       torch::NoGradGuard no_grad;
       const double unbias = n > 1 ? n / (n - 1) : 1.0;
       std::vector<double> var_unbiased(var);
       for (double& v : var_unbiased) v *= unbias;
-      running_mean.mul_(1.0 - momentum).add_(FloatVector(mean), momentum);
+      running_mean.mul_(1.0 - momentum).add_(mean_t, momentum);
       running_var.mul_(1.0 - momentum).add_(FloatVector(var_unbiased), momentum);
       num_batches_tracked.add_(1);
     }
@@ -187,12 +189,11 @@ class ConvTailFunction : public torch::autograd::Function<ConvTailFunction> {
     // Phase 3: pool, normalise (z = relu(y) * alpha + beta), drop.
     const torch::Tensor w = weight.detach().to(torch::kFloat).contiguous();
     const torch::Tensor bi = bias.detach().to(torch::kFloat).contiguous();
-    std::vector<float> alpha(C), beta(C), meanf(C), invstdf(C);
+    std::vector<float> alpha(C), beta(C);
     for (int64_t c = 0; c < C; ++c) {
-      alpha[c] = static_cast<float>(w.data_ptr<float>()[c] * invstd[c]);
-      beta[c] = static_cast<float>(bi.data_ptr<float>()[c] - mean[c] * w.data_ptr<float>()[c] * invstd[c]);
-      meanf[c] = static_cast<float>(mean[c]);
-      invstdf[c] = static_cast<float>(invstd[c]);
+      const double wc = w.data_ptr<float>()[c];
+      alpha[c] = static_cast<float>(wc * invstd[c]);
+      beta[c] = static_cast<float>(bi.data_ptr<float>()[c] - mean[c] * wc * invstd[c]);
     }
     const auto cl = torch::MemoryFormat::ChannelsLast;
     torch::Tensor out = torch::empty({B, C, Mo, T}, y.options().memory_format(cl));
@@ -212,7 +213,7 @@ class ConvTailFunction : public torch::autograd::Function<ConvTailFunction> {
       }
     });
 
-    ctx->save_for_backward({y, w, idx, mask.defined() ? mask : torch::Tensor(), FloatVector(mean), FloatVector(invstd)});
+    ctx->save_for_backward({y, w, idx, mask, mean_t, invstd_t});
     ctx->saved_data["pool"] = pool;
     return out;
   }

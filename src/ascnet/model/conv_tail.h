@@ -12,8 +12,9 @@
 // Same results as the plain ops within float rounding: the same dropout mask (one seed drawn
 // from LibTorch's generator, as Dropout() draws it), the running statistics and
 // num_batches_tracked updated as BatchNorm2d updates them, gradients to the input and to
-// the batch norm's weight and bias. Sums are accumulated per sample in double and added in
-// sample order, so results do not depend on the thread count.
+// the batch norm's weight and bias. Sums are accumulated per sample (in float over blocks of
+// 32 rows, then in double) and added in sample order, so results do not depend on the thread
+// count.
 #pragma once
 
 #include <torch/nn/modules/batchnorm.h>

@@ -5,7 +5,6 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Functions.h>
 #include <ATen/Parallel.h>
-#include <c10/core/GradMode.h>
 
 #include "ascnet/core/simd.h"
 
@@ -51,10 +50,7 @@ at::Tensor Dropout(const at::Tensor& x, double p, bool training) {
   if (!x.device().is_cpu() || x.scalar_type() != at::kFloat) return at::dropout(x, p, training);
   if (p >= 1.0) return x * at::zeros_like(x);
   at::Tensor mask = at::empty_like(x);  // same layout: filled in memory order
-  {
-    c10::AutoGradMode no_grad(false);
-    FillDropoutMask(mask.data_ptr<float>(), mask.numel(), p, DrawDropoutSeed());
-  }
+  FillDropoutMask(mask.data_ptr<float>(), mask.numel(), p, DrawDropoutSeed());
   return x * mask;
 }
 
