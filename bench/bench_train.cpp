@@ -20,6 +20,8 @@
 #include <torch/optim/adam.h>
 
 #include "ascnet/core/allocator.h"
+#include "ascnet/model/conv_tail.h"
+#include "ascnet/model/dropout.h"
 #include "ascnet/model/inference.h"
 #include "ascnet/model/networks.h"
 #include "ascnet/train/bc.h"
@@ -103,8 +105,54 @@ void BM_AttCrnn_TrainStage(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kBatch);
 }
 
+/// One conv layer's tail in training mode, forward + backward, on the layer's output at batch
+/// 100 (range(0) = layer 1..3 of the paper-size network, channels-last as the trainer runs it):
+/// range(1) = 1 the fused autograd function (model/conv_tail.h), 0 the plain ops it replaces
+/// (ReLU, BatchNorm2d, max pool, Dropout).
+void BM_ConvTail(benchmark::State& state) {
+  namespace F = torch::nn::functional;
+  const ArchConfig a = ArchConfig::Preset("attcrnn", kClasses);
+  const int layer = static_cast<int>(state.range(0));
+  int64_t bands = a.bands;
+  for (int i = 1; i < layer; ++i) bands /= a.pool;
+  const int64_t C = a.filters[layer - 1];
+  torch::nn::BatchNorm2d bn(torch::nn::BatchNorm2dOptions(C).eps(a.batchnorm_eps).momentum(a.batchnorm_momentum));
+  bn->train();
+  torch::manual_seed(3);
+  const auto cl = torch::MemoryFormat::ChannelsLast;
+  const torch::Tensor y0 = torch::randn({kBatch, C, bands, a.frames}).contiguous(cl);
+  const torch::Tensor g = torch::randn({kBatch, C, bands / a.pool, a.frames}).contiguous(cl);
+  const bool fused = state.range(1) != 0;
+  for (auto _ : state) {
+    const torch::Tensor y = y0.detach().requires_grad_(true);
+    torch::Tensor out;
+    if (fused) {
+      out = FusedConvTail(y, bn, a.pool, a.conv_dropout);
+    } else {
+      out = F::max_pool2d(bn->forward(torch::relu(y)), F::MaxPool2dFuncOptions({a.pool, 1}).stride({a.pool, 1}));
+      out = Dropout(out, a.conv_dropout, true);
+    }
+    out.backward(g);
+    benchmark::DoNotOptimize(y.grad().data_ptr<float>());
+  }
+}
+
+/// A dropout mask over the first conv layer's pooled output at batch 100 ([100, 64, 16, 80],
+/// p = 0.25, training): range(0) = 1 ascnet's Dropout (model/dropout.h), 0 torch::dropout.
+void BM_Dropout(benchmark::State& state) {
+  torch::manual_seed(4);
+  const torch::Tensor x = torch::randn({kBatch, 64, 16, 80});
+  const bool ours = state.range(0) != 0;
+  for (auto _ : state) {
+    const torch::Tensor y = ours ? Dropout(x, 0.25, true) : torch::dropout(x, 0.25, true);
+    benchmark::DoNotOptimize(y.data_ptr<float>());
+  }
+}
+
 }  // namespace
 
+BENCHMARK(BM_ConvTail)->ArgsProduct({{1, 2, 3}, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Dropout)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_AttCrnn_TrainStep)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Cnn_TrainStep)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_AttCrnn_TrainStage)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
