@@ -89,6 +89,11 @@ void TrainFlags::Add(CLI::App* app, const std::string& default_preset) {
               "u uniform in +-x", &TrainOptions::tilt_db);
   AddOverride(app, this, "--freq-shift-bands", "Random shift of each training image along the bands, uniform in +-x",
               &TrainOptions::freq_shift_bands);
+  AddOverride(app, this, "--mixstyle-p",
+              "Freq-MixStyle: probability per batch of mixing each image's band statistics with another's (0 = off)",
+              &TrainOptions::mixstyle_p);
+  AddOverride(app, this, "--mixstyle-alpha", "Freq-MixStyle: mixing weight ~ Beta(alpha, alpha)",
+              &TrainOptions::mixstyle_alpha);
 }
 
 TrainOptions TrainFlags::Resolve() const {

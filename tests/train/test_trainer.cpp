@@ -147,6 +147,7 @@ TrainOptions TinyRecipeOptions(const std::string& out_dir = "") {
   o.level_shift_db = 6;
   o.tilt_db = 3;
   o.freq_shift_bands = 1;
+  o.mixstyle_p = 0.5;
   return o;
 }
 

@@ -151,6 +151,8 @@ void TrainOptions::Validate() const {
   if (!(level_shift_db >= 0 && level_shift_db <= 60)) Bad("level_shift_db", "0..60 dB", Str(level_shift_db));
   if (!(tilt_db >= 0 && tilt_db <= 60)) Bad("tilt_db", "0..60 dB", Str(tilt_db));
   if (freq_shift_bands < 0 || freq_shift_bands > 10000) Bad("freq_shift_bands", "0..10000 (below the bands)", Str(freq_shift_bands));
+  if (!(mixstyle_p >= 0 && mixstyle_p <= 1)) Bad("mixstyle_p", "in [0, 1] (0 = off)", Str(mixstyle_p));
+  if (!(mixstyle_alpha > 0 && mixstyle_alpha <= 4)) Bad("mixstyle_alpha", "in (0, 4]", Str(mixstyle_alpha));
   if (device != "cpu" && device != "cuda" && device.rfind("cuda:", 0) != 0) {
     Bad("device", "cpu, cuda or cuda:N", "\"" + device + "\"");
   }
@@ -170,7 +172,8 @@ std::string TrainOptions::ToString() const {
      << (windows.cover_end ? "true" : "false") << " random_crop=" << (random_crop ? "true" : "false")
      << " time_masks=" << time_masks << "x" << time_mask_frames << " frames freq_masks=" << freq_masks << "x"
      << freq_mask_bands << " bands level_shift=+-" << level_shift_db << " dB tilt=+-" << tilt_db
-     << " dB freq_shift=+-" << freq_shift_bands << " bands\n"
+     << " dB freq_shift=+-" << freq_shift_bands << " bands mixstyle_p=" << mixstyle_p << " mixstyle_alpha="
+     << mixstyle_alpha << "\n"
      << "  schedule: " << schedule;
   if (schedule == "cosine") os << " warmup_fraction=" << warmup_fraction << " final_lr_fraction=" << final_lr_fraction;
   os << "\n  between_class=" << (between_class ? "true" : "false") << " loss=KL(y || softmax(logits))"
@@ -204,6 +207,8 @@ void to_json(nlohmann::json& j, const TrainOptions& o) {
                      {"level_shift_db", o.level_shift_db},
                      {"tilt_db", o.tilt_db},
                      {"freq_shift_bands", o.freq_shift_bands},
+                     {"mixstyle_p", o.mixstyle_p},
+                     {"mixstyle_alpha", o.mixstyle_alpha},
                      {"between_class", o.between_class},
                      {"seed", o.seed},
                      {"device", o.device},
@@ -258,6 +263,8 @@ void from_json(const nlohmann::json& j, TrainOptions& o) {
   // Added after 0.1.0: optional, off when absent (settings written before them).
   if (j.contains("tilt_db")) get("tilt_db", o.tilt_db);
   if (j.contains("freq_shift_bands")) get("freq_shift_bands", o.freq_shift_bands);
+  if (j.contains("mixstyle_p")) get("mixstyle_p", o.mixstyle_p);
+  if (j.contains("mixstyle_alpha")) get("mixstyle_alpha", o.mixstyle_alpha);
   get("between_class", o.between_class);
   get("seed", o.seed);
   get("device", o.device);

@@ -78,6 +78,10 @@ struct TrainOptions {
   int freq_shift_bands = 0;      ///< random shift of the image along the bands by an integer
                                  ///< uniform in [-x, x] (a pitch/scale change), both channels;
                                  ///< the bands shifted in repeat the edge band.
+  double mixstyle_p = 0.0;       ///< Freq-MixStyle: probability per batch of mixing the images'
+                                 ///< per-(channel, band) mean and std over time with another
+                                 ///< image's (FreqMixStyle, train/mixstyle.h); 0 = off.
+  double mixstyle_alpha = 0.3;   ///< ...the mixing weight ~ Beta(alpha, alpha).
   uint64_t seed = 1;             ///< weights, pair sampling, mixing, dropout, crops, augmentation.
   std::string device = "cpu";    ///< "cpu", "cuda" or "cuda:N"; ConfigError if CUDA is unavailable.
   int threads = 0;               ///< torch intra-op threads; 0 = LibTorch's default.

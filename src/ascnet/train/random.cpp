@@ -1,5 +1,7 @@
 #include "ascnet/train/random.h"
 
+#include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace ascnet {
@@ -14,6 +16,19 @@ int64_t UniformIndex(std::mt19937_64& rng, int64_t n) {
     v = rng();
   } while (v >= limit);
   return static_cast<int64_t>(v % un);
+}
+
+double BetaDraw(std::mt19937_64& rng, double a, double b) {
+  for (;;) {
+    const double u = UniformUnit(rng), v = UniformUnit(rng);
+    if (u <= 0 || v <= 0) continue;
+    const double lx = std::log(u) / a, ly = std::log(v) / b;  // log of u^(1/a), v^(1/b)
+    const double x = std::exp(lx), y = std::exp(ly);
+    if (x + y > 1) continue;
+    if (x + y > 0) return x / (x + y);
+    const double m = std::max(lx, ly);  // both underflowed: the ratio from the logs
+    return std::exp(lx - m) / (std::exp(lx - m) + std::exp(ly - m));
+  }
 }
 
 }  // namespace ascnet

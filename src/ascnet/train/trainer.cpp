@@ -26,6 +26,7 @@
 #include "ascnet/core/progress.h"
 #include "ascnet/core/fs.h"
 #include "ascnet/train/augment.h"
+#include "ascnet/train/mixstyle.h"
 #include "ascnet/train/bc.h"
 #include "ascnet/train/ema.h"
 #include "ascnet/train/step.h"
@@ -60,6 +61,7 @@ nlohmann::json RunIdentity(const ArchConfig& arch, const SegmentSource& source, 
   if (o.level_shift_db > 0) opt["level_shift_db"] = o.level_shift_db;
   if (o.tilt_db > 0) opt["tilt_db"] = o.tilt_db;
   if (o.freq_shift_bands > 0) opt["freq_shift_bands"] = o.freq_shift_bands;
+  if (o.mixstyle_p > 0) opt["mixstyle"] = {o.mixstyle_p, o.mixstyle_alpha};
   if (o.schedule != "constant") {  // the schedule depends on the run's length
     opt["total_steps"] = total;
     opt["warmup_fraction"] = o.warmup_fraction;
@@ -422,6 +424,7 @@ TrainResult TrainModel(const SegmentSource& source, const Dataset& dataset, cons
         x = images(first);
         y = torch::one_hot(torch::tensor(l1, torch::kLong).to(device), arch.classes).to(torch::kFloat);
       }
+      if (options.mixstyle_p > 0) x = FreqMixStyle(x, options.mixstyle_p, options.mixstyle_alpha, aug_rng);
       if (options.label_smoothing > 0) {
         y = y * (1.0 - options.label_smoothing) + options.label_smoothing / static_cast<double>(arch.classes);
       }
