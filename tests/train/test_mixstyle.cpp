@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 #include <torch/types.h>
 
+#include "ascnet/core/error.h"
 #include "ascnet/train/mixstyle.h"
+#include "ascnet/train/options.h"
 #include "ascnet/train/random.h"
 
 namespace ascnet {
@@ -95,6 +97,20 @@ TEST(FreqMixStyle, RejectsBadArguments) {
   EXPECT_THROW(FreqMixStyle(torch::zeros({2, 8, 80}), 0.5, 0.3, rng), c10::Error);
   EXPECT_THROW(FreqMixStyle(Images(2, 1), 1.5, 0.3, rng), c10::Error);
   EXPECT_THROW(FreqMixStyle(Images(2, 1), 0.5, 0.0, rng), c10::Error);
+}
+
+TEST(FreqMixStyle, OnInTheDefaultRecipeOffInThePaperAndFastOnes) {
+  EXPECT_EQ(TrainOptions::Preset("default").mixstyle_p, 0.5);
+  EXPECT_EQ(TrainOptions::Preset("default").mixstyle_alpha, 0.3);
+  EXPECT_EQ(TrainOptions::Preset("augment").mixstyle_p, 0.5);
+  EXPECT_EQ(TrainOptions::Preset("paper").mixstyle_p, 0.0);
+  EXPECT_EQ(TrainOptions::Preset("fast").mixstyle_p, 0.0);
+  TrainOptions o = TrainOptions::Preset("default");
+  o.mixstyle_p = 1.5;
+  EXPECT_THROW(o.Validate(), ConfigError);
+  o.mixstyle_p = 0.5;
+  o.mixstyle_alpha = 0;
+  EXPECT_THROW(o.Validate(), ConfigError);
 }
 
 }  // namespace
