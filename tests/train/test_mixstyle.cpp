@@ -1,4 +1,5 @@
 // Freq-MixStyle (train/mixstyle.h) and the Beta draws it uses (train/random.h).
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -37,6 +38,20 @@ TEST(BetaDraw, MomentsMatchTheBetaDistribution) {
   EXPECT_NEAR(sum / 100000, 0.25, 0.005);
 }
 
+TEST(RandomPermutation, IsAPermutationDrawnAsDocumented) {
+  std::mt19937_64 rng(4), replay(4);
+  const std::vector<int64_t> perm = RandomPermutation(rng, 9);
+  std::vector<int64_t> want = {0, 1, 2, 3, 4, 5, 6, 7, 8};
+  for (int64_t i = 8; i > 0; --i) std::swap(want[i], want[UniformIndex(replay, i + 1)]);
+  EXPECT_EQ(perm, want);
+  EXPECT_EQ(rng(), replay());
+  std::vector<int64_t> sorted = perm;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(sorted, (std::vector<int64_t>{0, 1, 2, 3, 4, 5, 6, 7, 8}));
+  EXPECT_TRUE(RandomPermutation(rng, 0).empty());
+  EXPECT_EQ(RandomPermutation(rng, 1), std::vector<int64_t>{0});
+}
+
 torch::Tensor Images(int64_t b, uint64_t seed) {
   torch::manual_seed(seed);
   // Rows with different levels and spreads, as log images have.
@@ -57,9 +72,7 @@ TEST(FreqMixStyle, EachRowTakesTheMixedStatisticsOfItsPartner) {
   const torch::Tensor y = FreqMixStyle(x, 1.0, 0.3, rng);
   // Replay the draws in the documented order: the apply draw, the permutation, the weights.
   ASSERT_LT(UniformUnit(replay), 1.0);
-  std::vector<int64_t> perm(batch);
-  for (int64_t i = 0; i < batch; ++i) perm[i] = i;
-  for (int64_t i = batch - 1; i > 0; --i) std::swap(perm[i], perm[UniformIndex(replay, i + 1)]);
+  const std::vector<int64_t> perm = RandomPermutation(replay, batch);
   std::vector<double> lam(batch);
   for (double& l : lam) l = BetaDraw(replay, 0.3, 0.3);
   EXPECT_EQ(rng(), replay());  // nothing else drawn

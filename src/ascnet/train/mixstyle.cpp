@@ -14,9 +14,7 @@ torch::Tensor FreqMixStyle(const torch::Tensor& x, double p, double alpha, std::
   TORCH_CHECK(p >= 0 && p <= 1 && alpha > 0, "FreqMixStyle: p in [0, 1] and alpha > 0, got p=", p, " alpha=", alpha);
   if (p == 0 || UniformUnit(rng) >= p) return x;
   const int64_t batch = x.size(0);
-  std::vector<int64_t> perm(static_cast<size_t>(batch));
-  for (int64_t i = 0; i < batch; ++i) perm[static_cast<size_t>(i)] = i;
-  for (int64_t i = batch - 1; i > 0; --i) std::swap(perm[static_cast<size_t>(i)], perm[static_cast<size_t>(UniformIndex(rng, i + 1))]);
+  const std::vector<int64_t> perm = RandomPermutation(rng, batch);
   std::vector<float> lam(static_cast<size_t>(batch));
   for (float& l : lam) l = static_cast<float>(BetaDraw(rng, alpha, alpha));
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 namespace ascnet {
 
@@ -16,6 +17,13 @@ int64_t UniformIndex(std::mt19937_64& rng, int64_t n) {
     v = rng();
   } while (v >= limit);
   return static_cast<int64_t>(v % un);
+}
+
+std::vector<int64_t> RandomPermutation(std::mt19937_64& rng, int64_t n) {
+  std::vector<int64_t> perm(static_cast<size_t>(std::max<int64_t>(n, 0)));
+  for (int64_t i = 0; i < n; ++i) perm[static_cast<size_t>(i)] = i;
+  for (int64_t i = n - 1; i > 0; --i) std::swap(perm[static_cast<size_t>(i)], perm[static_cast<size_t>(UniformIndex(rng, i + 1))]);
+  return perm;
 }
 
 double BetaDraw(std::mt19937_64& rng, double a, double b) {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <random>
+#include <vector>
 
 namespace ascnet {
 
@@ -12,6 +13,9 @@ namespace ascnet {
 double UniformUnit(std::mt19937_64& rng);
 /// Uniform integer in [0, n) (n >= 1) by rejection (unbiased).
 int64_t UniformIndex(std::mt19937_64& rng, int64_t n);
+/// A uniformly random permutation of 0..n-1: Fisher-Yates from the end, element i swapped
+/// with UniformIndex(rng, i + 1) for i = n-1 down to 1 (n - 1 draws, in that order).
+std::vector<int64_t> RandomPermutation(std::mt19937_64& rng, int64_t n);
 /// Beta(a, b) by Johnk's rejection method (pairs of UniformUnit draws until accepted; exact
 /// for any a, b > 0, efficient for a, b <= ~2: acceptance 0.9 at a = b = 0.3, 0.5 at 1).
 double BetaDraw(std::mt19937_64& rng, double a, double b);

@@ -398,9 +398,7 @@ TrainResult TrainModel(const SegmentSource& source, const Dataset& dataset, cons
     std::mt19937_64 rng(DeriveSeed(options.seed, 1, static_cast<uint64_t>(epoch)));
     std::mt19937_64 aug_rng(DeriveSeed(options.seed, 3, static_cast<uint64_t>(epoch)));  // crops, augmentation
     torch::manual_seed(DeriveSeed(options.seed, 2, static_cast<uint64_t>(epoch)));
-    std::vector<int64_t> perm(n_train);
-    for (int64_t i = 0; i < n_train; ++i) perm[i] = i;
-    for (int64_t i = n_train - 1; i > 0; --i) std::swap(perm[i], perm[UniformIndex(rng, i + 1)]);
+    const std::vector<int64_t> perm = RandomPermutation(rng, n_train);
 
     net->train();
     double loss_sum = 0, lr = schedule.At(step);
