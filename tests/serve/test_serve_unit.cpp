@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cmath>
 #include <thread>
+#include <vector>
 #include <condition_variable>
 #include <cstring>
 #include <functional>
@@ -12,6 +13,7 @@
 
 #include "ascnet/audio/pcm.h"
 #include "ascnet/core/error.h"
+#include "ascnet/serve/batcher.h"
 #include "ascnet/serve/options.h"
 #include "ascnet/serve/pool.h"
 #include "ascnet/serve/protocol.h"
@@ -192,6 +194,45 @@ TEST(ServePool, ShutdownCanDropWhatIsQueued) {
   gate.Open();
   stopper.join();
   EXPECT_EQ(ran.load(), 1);  // only the job that was running
+}
+
+// Per-request mode (kernels whose rows depend on their batch): concurrent callers are never
+// joined, however long the batching window; each gets its own rows; and joining mode with
+// the same callers does join them (so the test can tell the two apart).
+TEST(ServeBatcher, PerRequestModeNeverJoinsCallsAndJoiningModeDoes) {
+  for (bool join : {false, true}) {
+    std::mutex mu;
+    std::vector<int64_t> call_rows;
+    ascnet::serve::BatchOptions o;
+    o.max_batch = 64;
+    o.max_wait_ms = join ? 30000 : 0;  // joining: wait until all 6 callers arrived (max_batch 6 below)
+    o.join_requests = join;
+    if (join) o.max_batch = 6;
+    ascnet::serve::Batcher batcher(
+        [&](const float* s, int64_t n) {
+          {
+            std::lock_guard<std::mutex> lock(mu);
+            call_rows.push_back(n);
+          }
+          ascnet::DoubleMatrix m(n, 1, std::vector<double>(static_cast<size_t>(n)));
+          for (int64_t r = 0; r < n; ++r) m(r, 0) = s[r * 2] + 0.5;  // row r's own first float
+          return m;
+        },
+        /*segment_floats=*/2, o);
+    std::vector<std::thread> threads;
+    std::vector<ascnet::DoubleMatrix> got(6);
+    std::vector<std::vector<float>> inputs(6);
+    for (int i = 0; i < 6; ++i) {
+      inputs[i] = {static_cast<float>(10 * i), 0.f};
+      threads.emplace_back([&, i] { got[i] = batcher.Score(inputs[i].data(), 1); });
+    }
+    for (auto& t : threads) t.join();
+    for (int i = 0; i < 6; ++i) EXPECT_EQ(got[i](0, 0), 10 * i + 0.5) << "caller " << i << " join " << join;
+    const ascnet::serve::BatchStats st = batcher.stats();
+    EXPECT_EQ(st.requests, 6);
+    EXPECT_EQ(st.calls, join ? 1 : 6) << "join " << join;
+    EXPECT_EQ(st.max_batch_seen, join ? 6 : 1) << "join " << join;
+  }
 }
 
 TEST(ServeOptions, ValidateNamesTheField) {

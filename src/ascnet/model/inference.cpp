@@ -86,6 +86,19 @@ void ReluPoolAffine(const torch::Tensor& y, const torch::Tensor& out, int pool, 
 
 }  // namespace
 
+bool RowsIndependentOfBatch(std::string* why) {
+  TuneProcess();
+  const std::string core = OpenBlasCore();
+  bool independent = false;
+  for (const char* name : {"SkylakeX", "Cooperlake", "SandyBridge"}) independent = independent || core == name;
+  if (why != nullptr) {
+    *why = core.empty() ? "the BLAS is not OpenBLAS (not measured)"
+                        : "OpenBLAS's " + core + " kernels" +
+                              (independent ? "" : " compute a row differently depending on the other rows of its batch");
+  }
+  return independent;
+}
+
 InferenceEngine::InferenceEngine(NetworkPtr net, InferenceOptions options)
     : net_(std::move(net)), options_(std::move(options)) {
   TuneProcess();

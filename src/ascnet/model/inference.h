@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include <torch/types.h>
@@ -35,10 +36,11 @@ struct InferenceOptions {
 
 /// Rows that are computed together come in multiples of this: BLAS kernels compute the
 /// rows of an incomplete block of columns on another path (other last bits). OpenBLAS's
-/// SSE3 kernels differ only for a single row; its AVX-512 (SkylakeX) kernels, which
-/// TuneProcess selects on such CPUs, work on 4 columns at a time and differ below 4. With
-/// blocks of 4, a row gives the same bits in any batch (tests/serve: paper-size networks,
-/// runs of 1-5 segments against batches of 11 and 67, 1 and 2 threads). The engine's
+/// AVX-512 (SkylakeX) kernels, which TuneProcess selects on such CPUs, work on 4 columns at
+/// a time and differ below 4. With blocks of 4, a row gives the same bits in any batch with
+/// those kernels (tests/serve: paper-size networks, runs of 1-5 segments against batches of
+/// 11 and 67, 1 and 2 threads); with others padding is not enough (RowsIndependentOfBatch,
+/// below). The engine's
 /// automatic chunks are a multiple of it, and a caller that pads its batch to a multiple of
 /// it (Recognizer does) gets results that do not depend on which other segments share the
 /// call.
@@ -47,6 +49,18 @@ inline constexpr int64_t kExactRowMultiple = 4;
 inline constexpr int64_t RoundUpToExactRows(int64_t n) {
   return (n + kExactRowMultiple - 1) / kExactRowMultiple * kExactRowMultiple;
 }
+
+/// Whether, with the BLAS kernels this process runs, a row's results are the same bits in
+/// every batch padded to kExactRowMultiple, i.e. whether segments of different requests may
+/// share a network call without changing any answer (`ascnet serve` batches across requests
+/// only then). Measured with Debian 12's OpenBLAS 0.3.21 (a GRU and a linear layer of the
+/// Att-CRNN's sizes, each batch of 1-20 rows against the same rows in a batch of 64): yes for
+/// its AVX-512 kernels (SkylakeX, Cooperlake, from 4 rows) and its AVX kernels (SandyBridge);
+/// no for its AVX2 kernels (Haswell, Zen: the GRU's rows differ with every batch size) and its
+/// SSE3 kernels (Prescott: 12 rows differ from 64). Not known, so no, for other BLAS libraries
+/// (official LibTorch builds use MKL). Selects the process's kernels first (TuneProcess).
+/// `why`, when given, receives the reason in words (the kernel set).
+bool RowsIndependentOfBatch(std::string* why = nullptr);
 
 /// A snapshot of an eval-mode network prepared for fast CPU inference. Constructing one
 /// calls LimitOpenBlasThreads(1) (process-wide; core/blas.h). The engine copies

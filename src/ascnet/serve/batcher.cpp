@@ -74,11 +74,12 @@ void Batcher::Loop() {
         for (const Item* i : queue_) n += i->count;
         return n;
       };
-      while (!stop_ && queued() < options_.max_batch && Clock::now() < deadline) {
+      while (options_.join_requests && !stop_ && queued() < options_.max_batch && Clock::now() < deadline) {
         cv_.wait_until(lock, deadline);
       }
       int64_t rows = 0;
-      while (!queue_.empty() && (batch.empty() || rows + queue_.front()->count <= options_.max_batch)) {
+      while (!queue_.empty() &&
+             (batch.empty() || (options_.join_requests && rows + queue_.front()->count <= options_.max_batch))) {
         rows += queue_.front()->count;
         batch.push_back(queue_.front());
         queue_.pop_front();

@@ -7,6 +7,7 @@
 #include "ascnet/infer/png.h"
 #include "ascnet/infer/recognizer.h"
 #include "ascnet/infer/stream.h"
+#include "ascnet/model/inference.h"
 
 namespace ascnet::serve {
 
@@ -65,6 +66,10 @@ class Stream : public EngineStream {
 Engine::Engine(const ServeOptions& o) {
   o.Validate();
   torch::set_num_threads(o.torch_threads);
+  std::string kernels;
+  join_requests_ = RowsIndependentOfBatch(&kernels);
+  batching_ = join_requests_ ? "across requests (" + kernels + ": a row's result does not depend on its batch)"
+                             : "per request (" + kernels + ")";
   for (const ModelSpec& spec : o.models) {
     auto m = std::make_unique<Model>();
     m->spec = spec;
@@ -74,7 +79,7 @@ Engine::Engine(const ServeOptions& o) {
     Recognizer* rec = m->recognizer.get();
     m->batcher = std::make_unique<Batcher>([rec](const float* s, int64_t n) { return rec->Posteriors(s, n); },
                                            static_cast<int64_t>(a.channels) * a.bands * a.frames,
-                                           BatchOptions{o.max_batch, o.batch_wait_ms});
+                                           BatchOptions{o.max_batch, o.batch_wait_ms, join_requests_});
     models_.push_back(std::move(m));
   }
 }

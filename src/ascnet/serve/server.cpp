@@ -793,6 +793,7 @@ Server::Server(const ServeOptions& options) : impl_(std::make_unique<Impl>(optio
 Server::~Server() = default;
 
 int Server::port() const { return impl_->port; }
+const std::string& Server::batching() const { return impl_->engine.batching(); }
 
 void Server::Stop() { impl_->BeginDrain(); }
 
@@ -840,6 +841,7 @@ int RunServer(const ServeOptions& options, std::ostream& log) {
   options.Validate();
   Server server(options);
   log << "ascnet serve: " << options.ToString() << "\n";
+  log << "ascnet serve: batching " << server.batching() << "\n";
   log << "ascnet serve: listening on http://" << options.host << ":" << server.port() << "/ (page), "
       << "ws://" << options.host << ":" << server.port() << "/v1/stream" << std::endl;
   server.Run(true);

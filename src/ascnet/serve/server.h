@@ -27,6 +27,9 @@ class Server {
   ~Server();
 
   int port() const;  ///< the bound port (useful with port 0)
+  /// How network calls are batched, in words (Engine::batching(): across requests, or per
+  /// request where the BLAS kernels make a row's result depend on its batch).
+  const std::string& batching() const;
   /// Serves until Stop() or, with `handle_signals`, SIGTERM/SIGINT; then drains and returns.
   void Run(bool handle_signals = true);
   /// Starts the graceful stop (thread-safe).
