@@ -235,6 +235,17 @@ void BM_AttCrnn_Stage_Recurrent(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kBatch);
 }
 
+// The two BiGRUs alone on a few rows (arg = rows): their share of a live segment's latency.
+void BM_AttCrnn_Stage_RecurrentRows(benchmark::State& state) {
+  auto net = std::dynamic_pointer_cast<AttCrnnImpl>(BenchNet("attcrnn"));
+  torch::InferenceMode guard;
+  const int64_t rows = state.range(0);
+  const auto c = net->conv->forward(BenchInput().slice(0, 0, rows).contiguous());
+  const auto seq = c.permute({0, 3, 1, 2}).reshape({rows, 80, -1}).contiguous();
+  for (auto _ : state) benchmark::DoNotOptimize(net->Recurrent(seq).data_ptr<float>());
+  state.SetItemsProcessed(state.iterations() * rows);
+}
+
 void BM_AttCrnn_Stage_Attention(benchmark::State& state) {
   auto net = std::dynamic_pointer_cast<AttCrnnImpl>(BenchNet("attcrnn"));
   torch::InferenceMode guard;
@@ -280,6 +291,7 @@ BENCHMARK(BM_Cnn_InferSplit)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_AttCrnn_Stage_Conv)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_AttCrnn_Stage_ConvLayer)->DenseRange(1, 3)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_AttCrnn_Stage_Recurrent)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_AttCrnn_Stage_RecurrentRows)->Arg(1)->Arg(4)->Arg(50)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_AttCrnn_Stage_Attention)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 int main(int argc, char** argv) {
