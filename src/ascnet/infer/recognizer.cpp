@@ -47,10 +47,12 @@ Recognizer Recognizer::Load(const std::string& path, torch::Device device, Score
 torch::Tensor Recognizer::NetworkOutput(const float* segments, int64_t count, bool pooled) {
   const ArchConfig& a = classifier_.arch();
   // The batch is padded with zero segments to a multiple of kExactRowMultiple (fewer rows
-  // can take another kernel path, see there): a segment's scores then do not depend on
-  // how many segments share its call (checked bit for bit in tests/serve), so `ascnet serve`
-  // can batch concurrent requests.
-  const int64_t padded = RoundUpToExactRows(count);
+  // can take another kernel path, see there) where the kernels allow it to make a segment's
+  // scores independent of how many segments share its call (checked bit for bit in
+  // tests/serve), so that `ascnet serve` can batch concurrent requests; not padded where
+  // they do not (BatchRowMultiple).
+  const int64_t multiple = BatchRowMultiple(classifier_.device());
+  const int64_t padded = (count + multiple - 1) / multiple * multiple;
   torch::Tensor x;
   if (padded == count) {
     x = torch::from_blob(const_cast<float*>(segments), {count, a.channels, a.bands, a.frames}, torch::kFloat);

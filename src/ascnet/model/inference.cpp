@@ -99,6 +99,12 @@ bool RowsIndependentOfBatch(std::string* why) {
   return independent;
 }
 
+int64_t BatchRowMultiple(torch::Device device) {
+  if (!device.is_cpu()) return kExactRowMultiple;
+  static const int64_t multiple = RowsIndependentOfBatch() ? kExactRowMultiple : 1;
+  return multiple;
+}
+
 InferenceEngine::InferenceEngine(NetworkPtr net, InferenceOptions options)
     : net_(std::move(net)), options_(std::move(options)) {
   TuneProcess();

@@ -62,6 +62,13 @@ inline constexpr int64_t RoundUpToExactRows(int64_t n) {
 /// `why`, when given, receives the reason in words (the kernel set).
 bool RowsIndependentOfBatch(std::string* why = nullptr);
 
+/// The multiple a caller pads a batch of rows to before a network call on `device`:
+/// kExactRowMultiple where that makes a row's results independent of its batch (and on
+/// devices other than the CPU, not measured), 1 on a CPU whose kernels compute a row
+/// differently with every batch anyway (RowsIndependentOfBatch false), where padding would
+/// only cost time (a lone live segment would pay for 4 rows).
+int64_t BatchRowMultiple(torch::Device device);
+
 /// A snapshot of an eval-mode network prepared for fast CPU inference. Constructing one
 /// calls LimitOpenBlasThreads(1) (process-wide; core/blas.h). The engine copies
 /// what it precomputes (folded batch norm, weight layouts) at construction: rebuild it
