@@ -110,6 +110,17 @@ TEST_P(EngineTest, TwoThreads) {
 
 INSTANTIATE_TEST_SUITE_P(Archs, EngineTest, ::testing::Values("attcrnn", "cnn"));
 
+// The padding rule follows the kernels: 4 rows where padding makes a row independent of its
+// batch, none where it cannot (ServeKernels.* in tests/serve check both ends to end under
+// forced kernels); on other devices always 4.
+TEST(Engine, BatchRowMultipleFollowsTheKernels) {
+  std::string why;
+  const bool independent = RowsIndependentOfBatch(&why);
+  EXPECT_FALSE(why.empty());
+  EXPECT_EQ(BatchRowMultiple(torch::kCPU), independent ? kExactRowMultiple : 1) << why;
+  EXPECT_EQ(BatchRowMultiple(torch::Device(torch::kCUDA, 0)), kExactRowMultiple);
+}
+
 TEST(Engine, RejectsTrainingModeAndBadShapes) {
   auto net = MakeNetwork(ArchConfig());
   net->eval();
