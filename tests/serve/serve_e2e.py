@@ -498,7 +498,11 @@ def body_budget_server(att):
         holder = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
         holder.sendall(b"POST /v1/classify HTTP/1.1\r\nHost: x\r\nContent-Type: audio/wav\r\n"
                        b"Content-Length: 2000000\r\n\r\n" + mono[:1000])  # 2 MB reserved, body still coming
-        time.sleep(0.3)
+        deadline, reserved = time.time() + 30, 0.0  # until the server has read the headers and reserved the 2 MB
+        while time.time() < deadline and reserved < 2000000:
+            reserved = metric(requests.get(srv.base + "/metrics", timeout=30).text, "ascnet_body_bytes_reserved")
+            time.sleep(0.02)
+        check(reserved == 2000000, "body budget: /metrics shows the holder's 2 MB reserved", reserved)
         r = requests.post(srv.base + "/v1/classify", data=mono + bytes(600000), headers={"Content-Type": "audio/wav"},
                           timeout=60)
         check(r.status_code == 503 and r.headers.get("Retry-After") == "1" and "--max-body-total 2500000" in r.json()["error"],

@@ -110,6 +110,9 @@ std::string Metrics::Render(const Gauges& g) const {
      << g.queue_depth << "\n";
   os << "# HELP ascnet_busy_workers Workers running a job.\n# TYPE ascnet_busy_workers gauge\nascnet_busy_workers "
      << g.busy_workers << "\n";
+  os << "# HELP ascnet_body_bytes_reserved Request body bytes reserved of --max-body-total.\n"
+        "# TYPE ascnet_body_bytes_reserved gauge\nascnet_body_bytes_reserved "
+     << g.body_bytes_reserved << "\n";
   os << "# HELP ascnet_model_info Loaded models.\n# TYPE ascnet_model_info gauge\n";
   for (const auto& [name, arch] : g.models) {
     os << "ascnet_model_info{model=\"" << Escape(name) << "\",arch=\"" << Escape(arch) << "\"} 1\n";

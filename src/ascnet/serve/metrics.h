@@ -24,6 +24,7 @@ class Metrics {
   struct Gauges {
     int open_streams = 0, open_connections = 0, queue_depth = 0, busy_workers = 0;
     int64_t batch_calls = 0, batch_segments = 0;
+    int64_t body_bytes_reserved = 0;  ///< of --max-body-total, held by requests being read or handled
     std::vector<std::pair<std::string, std::string>> models;  ///< name, arch
   };
   std::string Render(const Gauges& gauges) const;

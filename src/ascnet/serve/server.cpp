@@ -95,6 +95,7 @@ struct Server::Impl {
     g.open_connections = connections.load();
     g.queue_depth = pool.queued();
     g.busy_workers = pool.busy();
+    g.body_bytes_reserved = body_bytes.load();
     const BatchStats b = engine.batch_stats();
     g.batch_calls = b.calls;
     g.batch_segments = b.segments;
