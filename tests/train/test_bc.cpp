@@ -171,6 +171,10 @@ TEST(Schedule, ConstantAndWarmupCosine) {
 
   TrainOptions fast = TrainOptions::Preset("fast");
   EXPECT_EQ(fast.steps, 300);
+  EXPECT_EQ(fast.batch_size, 100);
+  // The default's length and batch, chosen by cross-validation (docs/results.md, "Schedule length").
+  EXPECT_EQ(TrainOptions::Preset("default").steps, 600);
+  EXPECT_EQ(TrainOptions::Preset("default").batch_size, 50);
   const LrSchedule s = fast.Schedule(1000);  // warm-up 100 steps, peak 2e-3, final 2e-5
   EXPECT_EQ(s.warmup_steps, 100);
   EXPECT_NEAR(s.At(0), 2e-3 / 100, 1e-15);

@@ -93,13 +93,13 @@ struct TrainOptions {
 
   /// "paper":   Adam 1e-4 constant, batch 100, 500 epochs, the non-overlapping grid.
   /// "default": the recipe chosen by cross-validation on the ambience corpus (docs/results.md,
-  ///            "The default recipe"): 300 steps of 50, peak lr 2e-3, 10 % linear warm-up,
+  ///            "The default recipe"): 600 steps of 50, peak lr 2e-3, 10 % linear warm-up,
   ///            cosine decay to 1 %, Adam, the paper's grid, BC mixing and Freq-MixStyle
   ///            (p 0.5, alpha 0.3).
   /// "augment": "default" plus every recipe option: random crops, SpecAugment masks, level
   ///            shifts, AdamW, EMA weights, test-time windows at hop T/2 with an end window
   ///            (measured below "default" at this budget; for experiments).
-  /// "fast":    the earlier quick recipe: "default" with batch 100 and without Freq-MixStyle.
+  /// "fast":    the earlier quick recipe: 300 steps of 100, without Freq-MixStyle.
   /// The Att-CRNN attention scale that goes with each: DefaultAttentionScale.
   /// ConfigError for other names.
   static TrainOptions Preset(const std::string& name);
