@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <functional>
+#include <future>
 #include <mutex>
 
 #include "ascnet/audio/pcm.h"
@@ -180,6 +181,24 @@ TEST(ServePool, BoundedQueueRefusesAndRunsEverythingAccepted) {
   pool.Shutdown();
   EXPECT_EQ(ran.load(), 2);
   EXPECT_FALSE(pool.TrySubmit([] {}));
+}
+
+// A job's reply (the response to its client) runs once the worker counts as free: a client
+// that sends its next request as soon as it has the answer must not get 503 from a pool
+// without a queue (the e2e test's "a good request after 503s" failed on a loaded machine).
+TEST(ServePool, ReplyRunsAfterTheWorkerIsFree) {
+  WorkerPool pool(1, 0);
+  std::promise<std::pair<int, bool>> seen;
+  std::atomic<int> ran{0};
+  ASSERT_TRUE(pool.TrySubmitWithReply([&]() -> std::function<void()> {
+    ++ran;
+    return [&] { seen.set_value({pool.busy(), pool.TrySubmit([&] { ++ran; })}); };
+  }));
+  const auto [busy, accepted] = seen.get_future().get();
+  EXPECT_EQ(busy, 0);
+  EXPECT_TRUE(accepted) << "the next job was refused while the reply ran";
+  pool.Shutdown();
+  EXPECT_EQ(ran.load(), 2);
 }
 
 TEST(ServePool, ShutdownCanDropWhatIsQueued) {

@@ -9,6 +9,13 @@ WorkerPool::WorkerPool(int workers, int max_queued) : max_queued_(max_queued) {
 WorkerPool::~WorkerPool() { Shutdown(); }
 
 bool WorkerPool::TrySubmit(std::function<void()> job) {
+  return TrySubmitWithReply([job = std::move(job)] {
+    job();
+    return std::function<void()>();
+  });
+}
+
+bool WorkerPool::TrySubmitWithReply(std::function<std::function<void()>()> job) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stop_) return false;
@@ -47,7 +54,7 @@ void WorkerPool::Shutdown(bool drop_queued) {
 
 void WorkerPool::Loop() {
   while (true) {
-    std::function<void()> job;
+    std::function<std::function<void()>()> job;
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [&] { return stop_ || !jobs_.empty(); });
@@ -56,13 +63,22 @@ void WorkerPool::Loop() {
       jobs_.pop_front();
       ++busy_;
     }
+    std::function<void()> reply;
     try {
-      job();
+      reply = job();
     } catch (...) {
       // Jobs report their own errors; nothing may escape a worker thread.
     }
-    std::lock_guard<std::mutex> lock(mu_);
-    --busy_;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      --busy_;
+    }
+    if (!reply) continue;
+    try {
+      reply();
+    } catch (...) {
+      // As for the job: nothing may escape a worker thread.
+    }
   }
 }
 

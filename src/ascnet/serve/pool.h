@@ -18,6 +18,11 @@ class WorkerPool {
 
   /// Queues `job` unless `max_queued` jobs are already waiting (or the pool is stopping).
   bool TrySubmit(std::function<void()> job);
+  /// The same for a job that answers someone: `job` does the work and returns the reply
+  /// (e.g. posting the response to the connection), which runs after the worker counts as
+  /// free again. So a client that has its answer and sends the next request at once finds
+  /// the worker idle instead of a 503 (the job used to still count as running then).
+  bool TrySubmitWithReply(std::function<std::function<void()>()> job);
   int queued() const;   ///< jobs waiting for a worker
   int busy() const;     ///< jobs running
   /// Stops taking jobs; runs what is queued (or, with `drop_queued`, drops it: after a
@@ -28,7 +33,7 @@ class WorkerPool {
   void Loop();
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::function<void()>> jobs_;
+  std::deque<std::function<std::function<void()>()>> jobs_;
   std::vector<std::thread> threads_;
   int max_queued_;
   int busy_ = 0;

@@ -233,7 +233,7 @@ class WsSession : public Session, public std::enable_shared_from_this<WsSession>
     if (ev == StreamProtocol::Event::kAudio) s_.metrics.BytesDecoded(static_cast<int64_t>(data->size()));
     const bool end = ev == StreamProtocol::Event::kEnd;
     auto self = shared_from_this();
-    const bool queued = s_.pool.TrySubmit([self, data, arrival, end] {
+    const bool queued = s_.pool.TrySubmitWithReply([self, data, arrival, end]() -> std::function<void()> {
       auto events = std::make_shared<std::vector<nlohmann::json>>();
       std::string error;
       try {
@@ -245,7 +245,9 @@ class WsSession : public Session, public std::enable_shared_from_this<WsSession>
       } catch (const std::exception& e) {
         error = e.what();
       }
-      net::post(self->ws_.get_executor(), [self, events, error, end] { self->OnProcessed(*events, error, end); });
+      return [self, events, error, end] {
+        net::post(self->ws_.get_executor(), [self, events, error, end] { self->OnProcessed(*events, error, end); });
+      };
     });
     if (!queued) Close(kCloseTryLater, "server busy (worker queue full); try again later");
   }
@@ -650,7 +652,8 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
     s_.metrics.BytesDecoded(static_cast<int64_t>(length));
     state_ = State::kBusy;
     auto self = shared_from_this();
-    const bool queued = s_.pool.TrySubmit([self, body, offset, length, model, name, segments, explain, endpoint] {
+    const bool queued = s_.pool.TrySubmitWithReply([self, body, offset, length, model, name, segments, explain,
+                                                    endpoint]() -> std::function<void()> {
       int status = 200;
       std::string out, type = "application/json";
       const std::string_view audio(body->data() + offset, length);
@@ -675,13 +678,15 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
       }
       body->clear();
       body->shrink_to_fit();
-      net::post(self->stream_.get_executor(), [self, status, out, type, endpoint] {
-        if (status == 200) {
-          self->Send(self->MakeResponse(200, type, out), endpoint, false);
-        } else {
-          self->SendError(status, out, endpoint, false);
-        }
-      });
+      return [self, status, out, type, endpoint] {
+        net::post(self->stream_.get_executor(), [self, status, out, type, endpoint] {
+          if (status == 200) {
+            self->Send(self->MakeResponse(200, type, out), endpoint, false);
+          } else {
+            self->SendError(status, out, endpoint, false);
+          }
+        });
+      };
     });
     if (!queued) {
       state_ = State::kReading;
