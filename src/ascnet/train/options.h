@@ -98,7 +98,7 @@ struct TrainOptions {
   ///            (p 0.5, alpha 0.3).
   /// "augment": "default" plus every recipe option: random crops, SpecAugment masks, level
   ///            shifts, AdamW, EMA weights, test-time windows at hop T/2 with an end window
-  ///            (measured below "default" at this budget; for experiments).
+  ///            (measured below "default" at 300 steps of 50; for experiments).
   /// "fast":    the earlier quick recipe: 300 steps of 100, without Freq-MixStyle.
   /// The Att-CRNN attention scale that goes with each: DefaultAttentionScale.
   /// ConfigError for other names.
