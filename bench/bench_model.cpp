@@ -246,6 +246,38 @@ void BM_AttCrnn_Stage_RecurrentRows(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * rows);
 }
 
+// The same through the inference engine (GRU kernel, per-segment input projections,
+// model/gru_kernel.h), side by side with the torch::nn::GRU rows above.
+void BM_Engine_Stage_RecurrentRows(benchmark::State& state) {
+  auto net = std::dynamic_pointer_cast<AttCrnnImpl>(BenchNet("attcrnn"));
+  InferenceEngine engine(net);
+  torch::InferenceMode guard;
+  const int64_t rows = state.range(0);
+  const auto c = net->conv->forward(BenchInput().slice(0, 0, rows).contiguous());
+  const auto seq = c.permute({0, 3, 1, 2}).reshape({rows, 80, -1}).contiguous();
+  for (auto _ : state) benchmark::DoNotOptimize(engine.Recurrent(seq).data_ptr<float>());
+  state.SetItemsProcessed(state.iterations() * rows);
+}
+
+// The GRU kernel alone: one direction of one paper-size layer (H = 128, T = 80) over `arg`
+// rows, input projections given.
+void BM_GruKernel(benchmark::State& state) {
+  const int64_t rows = state.range(0), H = 128, T = 80;
+  GruRecurrentWeights w;
+  w.hidden = H;
+  const torch::Tensor wt = torch::randn({H, 3 * H}) * 0.1, xp = torch::randn({rows, T, 3 * H});
+  w.w_t.assign(wt.data_ptr<float>(), wt.data_ptr<float>() + wt.numel());
+  w.bias.assign(3 * H, 0.1f);
+  torch::Tensor out = torch::empty({rows, T, H});
+  for (auto _ : state) {
+    GruRecurrence(w, xp.data_ptr<float>(), T * 3 * H, 3 * H, rows, T, false, out.data_ptr<float>(), T * H, H);
+    benchmark::DoNotOptimize(out.data_ptr<float>());
+  }
+  state.SetItemsProcessed(state.iterations() * rows);
+  state.counters["GFLOP/s"] = benchmark::Counter(static_cast<double>(state.iterations()) * rows * T * 2 * H * 3 * H,
+                                                 benchmark::Counter::kIsRate);
+}
+
 void BM_AttCrnn_Stage_Attention(benchmark::State& state) {
   auto net = std::dynamic_pointer_cast<AttCrnnImpl>(BenchNet("attcrnn"));
   torch::InferenceMode guard;
@@ -292,6 +324,8 @@ BENCHMARK(BM_AttCrnn_Stage_Conv)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_AttCrnn_Stage_ConvLayer)->DenseRange(1, 3)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_AttCrnn_Stage_Recurrent)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_AttCrnn_Stage_RecurrentRows)->Arg(1)->Arg(4)->Arg(50)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_GruKernel)->Arg(1)->Arg(4)->Arg(8)->Arg(50)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_Engine_Stage_RecurrentRows)->Arg(1)->Arg(4)->Arg(50)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_AttCrnn_Stage_Attention)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 int main(int argc, char** argv) {

@@ -46,11 +46,10 @@ Recognizer Recognizer::Load(const std::string& path, torch::Device device, Score
 
 torch::Tensor Recognizer::NetworkOutput(const float* segments, int64_t count, bool pooled) {
   const ArchConfig& a = classifier_.arch();
-  // The batch is padded with zero segments to a multiple of kExactRowMultiple (fewer rows
-  // can take another kernel path, see there) where the kernels allow it to make a segment's
-  // scores independent of how many segments share its call (checked bit for bit in
-  // tests/serve), so that `ascnet serve` can batch concurrent requests; not padded where
-  // they do not (BatchRowMultiple).
+  // On the CPU a segment's scores do not depend on how many segments share its call
+  // (RowsIndependentOfBatch; checked bit for bit in tests/serve), which lets `ascnet serve`
+  // batch concurrent requests; on other devices the batch is padded with zero segments to
+  // BatchRowMultiple (not measured there).
   const int64_t multiple = BatchRowMultiple(classifier_.device());
   const int64_t padded = (count + multiple - 1) / multiple * multiple;
   torch::Tensor x;

@@ -7,7 +7,9 @@
 #include <cmath>
 #include <limits>
 
+#include <ATen/Context.h>
 #include <ATen/Parallel.h>
+#include <ATen/ops/mkldnn_convolution.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
 namespace ascnet {
@@ -89,20 +91,31 @@ void ReluPoolAffine(const torch::Tensor& y, const torch::Tensor& out, int pool, 
 bool RowsIndependentOfBatch(std::string* why) {
   TuneProcess();
   const std::string core = OpenBlasCore();
-  bool independent = false;
-  for (const char* name : {"SkylakeX", "Cooperlake", "SandyBridge"}) independent = independent || core == name;
+  const bool onednn = at::hasMKLDNN();
   if (why != nullptr) {
     *why = core.empty() ? "the BLAS is not OpenBLAS (not measured)"
-                        : "OpenBLAS's " + core + " kernels" +
-                              (independent ? "" : " compute a row differently depending on the other rows of its batch");
+           : !onednn    ? "LibTorch without oneDNN: its convolutions take other algorithms for a lone image"
+                        : "OpenBLAS, " + core + " kernels";
   }
-  return independent;
+  return !core.empty() && onednn;
 }
 
-int64_t BatchRowMultiple(torch::Device device) {
-  if (!device.is_cpu()) return kExactRowMultiple;
-  static const int64_t multiple = RowsIndependentOfBatch() ? kExactRowMultiple : 1;
-  return multiple;
+int64_t BatchRowMultiple(torch::Device device) { return device.is_cpu() ? 1 : kExactRowMultiple; }
+
+// The outputs of several calls, concatenated along the batch (undefined fields stay undefined).
+static NetOutput ConcatOutputs(const std::vector<NetOutput>& outs) {
+  if (outs.size() == 1) return outs[0];
+  auto cat = [&](torch::Tensor NetOutput::*field) {
+    std::vector<torch::Tensor> parts;
+    for (const auto& o : outs) parts.push_back(o.*field);
+    return parts.front().defined() ? torch::cat(parts) : torch::Tensor();
+  };
+  NetOutput r;
+  r.logits = cat(&NetOutput::logits);
+  r.pooled = cat(&NetOutput::pooled);
+  r.a_spa = cat(&NetOutput::a_spa);
+  r.a_tem = cat(&NetOutput::a_tem);
+  return r;
 }
 
 InferenceEngine::InferenceEngine(NetworkPtr net, InferenceOptions options)
@@ -154,12 +167,68 @@ InferenceEngine::InferenceEngine(NetworkPtr net, InferenceOptions options)
     }
     conv_.push_back(std::move(L));
   }
+  if (auto* a = dynamic_cast<AttCrnnImpl*>(net_.get())) PrepareRecurrent(*a);
+}
+
+void InferenceEngine::PrepareRecurrent(AttCrnnImpl& net) {
+  const auto cpu = torch::TensorOptions().dtype(torch::kFloat).device(torch::kCPU);
+  auto param = [&](torch::nn::GRU& gru, const std::string& name) {
+    torch::Tensor* p = gru->named_parameters().find(name);
+    TORCH_CHECK(p != nullptr, "InferenceEngine: GRU parameter ", name, " missing");
+    return p->detach().to(cpu).contiguous().clone();
+  };
+  auto recurrent = [&](torch::nn::GRU& gru, const std::string& suffix) {
+    GruRecurrentWeights w;
+    w.hidden = arch_.hidden;
+    const torch::Tensor w_t = param(gru, "weight_hh_l0" + suffix).t().contiguous();  // [H, 3H]
+    const torch::Tensor b = param(gru, "bias_hh_l0" + suffix);
+    w.w_t.assign(w_t.data_ptr<float>(), w_t.data_ptr<float>() + w_t.numel());
+    w.bias.assign(b.data_ptr<float>(), b.data_ptr<float>() + b.numel());
+    return w;
+  };
+  for (auto& gru : net.grus) {
+    TORCH_CHECK(gru->options.num_layers() == 1 && gru->options.bidirectional() && gru->options.batch_first() &&
+                    gru->options.bias() && gru->options.hidden_size() == arch_.hidden,
+                "InferenceEngine: expected one bidirectional batch-first GRU layer of hidden size ", arch_.hidden);
+    RecurrentLayer L;
+    L.w_ih_t = torch::cat({param(gru, "weight_ih_l0"), param(gru, "weight_ih_l0_reverse")}).t();
+    L.b_ih = torch::cat({param(gru, "bias_ih_l0"), param(gru, "bias_ih_l0_reverse")});
+    L.forward = recurrent(gru, "");
+    L.backward = recurrent(gru, "_reverse");
+    gru_.push_back(std::move(L));
+  }
+  proj_w_t_ = net.proj->weight.detach().to(cpu).clone().t();
+  proj_b_ = net.proj->bias.detach().to(cpu).clone();
 }
 
 torch::Tensor InferenceEngine::Recurrent(const torch::Tensor& seq) const {
-  auto* a = dynamic_cast<AttCrnnImpl*>(net_.get());
-  TORCH_CHECK(a != nullptr, "InferenceEngine::Recurrent: not an Att-CRNN");
-  return a->Recurrent(seq);
+  TORCH_CHECK(!gru_.empty(), "InferenceEngine::Recurrent: not an Att-CRNN");
+  TORCH_CHECK(seq.dim() == 3 && seq.size(2) == arch_.SequenceFeatureSize(), "InferenceEngine::Recurrent: expected [B, T, ",
+              arch_.SequenceFeatureSize(), "], got ", seq.sizes());
+  torch::InferenceMode guard;
+  const int64_t n = seq.size(0), t = seq.size(1), H = arch_.hidden;
+  torch::Tensor h = seq.to(torch::kCPU, torch::kFloat).contiguous();
+  for (const RecurrentLayer& L : gru_) {
+    // Input projections of both directions, one segment per product (its rows then sit in
+    // the same place of their product in any batch), then the two recurrences.
+    torch::Tensor xp = torch::empty({n, t, 6 * H}, h.options());
+    for (int64_t b = 0; b < n; ++b) {
+      torch::Tensor row = xp[b];
+      at::addmm_out(row, L.b_ih, h[b], L.w_ih_t);
+    }
+    torch::Tensor out = torch::empty({n, t, 2 * H}, h.options());
+    const float* x = xp.data_ptr<float>();
+    float* o = out.data_ptr<float>();
+    GruRecurrence(L.forward, x, t * 6 * H, 6 * H, n, t, /*reverse=*/false, o, t * 2 * H, 2 * H);
+    GruRecurrence(L.backward, x + 3 * H, t * 6 * H, 6 * H, n, t, /*reverse=*/true, o + H, t * 2 * H, 2 * H);
+    h = out;
+  }
+  torch::Tensor z = torch::empty({n, t, 2 * H}, h.options());  // Z = h W^T + b, per segment
+  for (int64_t b = 0; b < n; ++b) {
+    torch::Tensor row = z[b];
+    at::addmm_out(row, proj_b_, h[b], proj_w_t_);
+  }
+  return z;
 }
 
 torch::Tensor InferenceEngine::ConvBlockToSequence(const torch::Tensor& x) const {
@@ -182,7 +251,10 @@ torch::Tensor InferenceEngine::ConvBlockToSequence(const torch::Tensor& x) const
   for (int i = 0; i < layers; ++i) {
     const ConvLayer& L = conv_[i];
     const int64_t sym = L.pad_before == L.pad_after ? L.pad_before : 0;
-    const torch::Tensor y = at::conv2d(h, L.weight, L.bias, {1, 1}, {sym, sym});  // [n, f, m, T]
+    // oneDNN whatever the batch: at::conv2d takes another algorithm (im2col + BLAS) for a
+    // lone small image, whose result differs in the last bits (RowsIndependentOfBatch).
+    const torch::Tensor y = at::hasMKLDNN() ? at::mkldnn_convolution(h, L.weight, L.bias, {sym, sym}, {1, 1}, {1, 1}, 1)
+                                            : at::conv2d(h, L.weight, L.bias, {1, 1}, {sym, sym});  // [n, f, m, T]
     const int64_t f = y.size(1), mo = m / arch_.pool;
     torch::Tensor buffer, out;
     if (i + 1 < layers) {
@@ -217,14 +289,23 @@ NetOutput InferenceEngine::ForwardChunk(const torch::Tensor& x) const {
     for (int64_t i = 0; i < n; i += cc) parts.push_back(ConvBlockToSequence(x.slice(0, i, std::min(n, i + cc))));
     seq = torch::cat(parts);
   }
-  if (auto* a = dynamic_cast<AttCrnnImpl*>(net_.get())) return a->Attend(Recurrent(seq));
+  // From here on a product over the batch would make a segment's rows depend on the others
+  // (RowsIndependentOfBatch): every product runs per segment or in the GRU kernel.
+  if (auto* a = dynamic_cast<AttCrnnImpl*>(net_.get())) {
+    const torch::Tensor z = Recurrent(seq);
+    std::vector<NetOutput> outs;
+    for (int64_t b = 0; b < n; ++b) outs.push_back(a->Attend(z.narrow(0, b, 1)));
+    return ConcatOutputs(outs);
+  }
   auto* c = dynamic_cast<CnnImpl*>(net_.get());
   NetOutput out;
   out.pooled = std::get<0>(seq.max(1));  // [n, F]: max over time (and the pooled bands)
   if (arch_.BandsAfterConv() > 1) {
     out.pooled = std::get<0>(out.pooled.reshape({x.size(0), arch_.ConvOutChannels(), -1}).max(2));
   }
-  out.logits = c->classifier->forward(out.pooled);
+  std::vector<torch::Tensor> logits;
+  for (int64_t b = 0; b < n; ++b) logits.push_back(c->classifier->forward(out.pooled.narrow(0, b, 1)));
+  out.logits = torch::cat(logits);
   return out;
 }
 
@@ -241,26 +322,14 @@ NetOutput InferenceEngine::Forward(const torch::Tensor& x) {
   const torch::Tensor in = x.to(torch::kFloat).contiguous();
   const int64_t b = in.size(0);
   const int64_t threads = std::max<int64_t>(1, at::get_num_threads());
-  // Automatic chunks hold a multiple of kExactRowMultiple segments (see there).
-  const int64_t chunk = options_.chunk > 0 ? options_.chunk : RoundUpToExactRows((b + threads - 1) / threads);
+  const int64_t chunk = options_.chunk > 0 ? options_.chunk : (b + threads - 1) / threads;
   const int64_t chunks = (b + chunk - 1) / chunk;
   std::vector<NetOutput> outs(chunks);
   at::parallel_for(0, chunks, 1, [&](int64_t begin, int64_t end) {
     torch::InferenceMode g;  // thread-local: set it on every worker
     for (int64_t i = begin; i < end; ++i) outs[i] = ForwardChunk(in.slice(0, i * chunk, std::min(b, (i + 1) * chunk)));
   });
-  if (chunks == 1) return outs[0];
-  auto cat = [&](torch::Tensor NetOutput::*field) {
-    std::vector<torch::Tensor> parts;
-    for (auto& o : outs) parts.push_back(o.*field);
-    return parts.front().defined() ? torch::cat(parts) : torch::Tensor();
-  };
-  NetOutput r;
-  r.logits = cat(&NetOutput::logits);
-  r.pooled = cat(&NetOutput::pooled);
-  r.a_spa = cat(&NetOutput::a_spa);
-  r.a_tem = cat(&NetOutput::a_tem);
-  return r;
+  return ConcatOutputs(outs);
 }
 
 }  // namespace ascnet

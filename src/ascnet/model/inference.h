@@ -8,8 +8,12 @@
 //    batch norm y = a*x + b is monotone per channel, so it commutes exactly with the max
 //    pool (for a < 0 via -max(-x)), and is applied to 4x fewer values;
 //  - convolutions in the memory layout (NCHW / channels-last) chosen per layer;
-//  - the GRUs are the network's own torch::nn::GRU modules (a hand-batched GRU advancing
-//    both directions together was measured 8 % slower and removed).
+//  - the GRUs' recurrences run in ascnet's own kernel (model/gru_kernel.h: plain loops, no
+//    per-step tensor operations), their input projections, the output projection, the
+//    attention and the classifier one segment per product.
+// The last point makes a segment's results the same bits whatever other segments share its
+// call (RowsIndependentOfBatch), which a BLAS product over the whole batch does not give:
+// its kernels compute a row on another path depending on where it falls in their blocks.
 // Not for training (no autograd, no dropout, running batch-norm statistics only).
 #pragma once
 
@@ -19,6 +23,7 @@
 
 #include <torch/types.h>
 
+#include "ascnet/model/gru_kernel.h"
 #include "ascnet/model/networks.h"
 
 namespace ascnet {
@@ -34,39 +39,25 @@ struct InferenceOptions {
   std::vector<bool> channels_last;
 };
 
-/// Rows that are computed together come in multiples of this: BLAS kernels compute the
-/// rows of an incomplete block of columns on another path (other last bits). OpenBLAS's
-/// AVX-512 (SkylakeX) kernels, which TuneProcess selects on such CPUs, work on 4 columns at
-/// a time and differ below 4. With blocks of 4, a row gives the same bits in any batch with
-/// those kernels (tests/serve: paper-size networks, runs of 1-5 segments against batches of
-/// 11 and 67, 1 and 2 threads); with others padding is not enough (RowsIndependentOfBatch,
-/// below). The engine's
-/// automatic chunks are a multiple of it, and a caller that pads its batch to a multiple of
-/// it (Recognizer does) gets results that do not depend on which other segments share the
-/// call.
+/// The multiple a caller pads a batch to on devices other than the CPU (not measured there;
+/// on the CPU the engine needs no padding, see RowsIndependentOfBatch).
 inline constexpr int64_t kExactRowMultiple = 4;
-/// `n` rounded up to a multiple of kExactRowMultiple.
-inline constexpr int64_t RoundUpToExactRows(int64_t n) {
-  return (n + kExactRowMultiple - 1) / kExactRowMultiple * kExactRowMultiple;
-}
 
-/// Whether, with the BLAS kernels this process runs, a row's results are the same bits in
-/// every batch padded to kExactRowMultiple, i.e. whether segments of different requests may
-/// share a network call without changing any answer (`ascnet serve` batches across requests
-/// only then). Measured with Debian 12's OpenBLAS 0.3.21 (a GRU and a linear layer of the
-/// Att-CRNN's sizes, each batch of 1-20 rows against the same rows in a batch of 64): yes for
-/// its AVX-512 kernels (SkylakeX, Cooperlake, from 4 rows) and its AVX kernels (SandyBridge);
-/// no for its AVX2 kernels (Haswell, Zen: the GRU's rows differ with every batch size) and its
-/// SSE3 kernels (Prescott: 12 rows differ from 64). Not known, so no, for other BLAS libraries
-/// (official LibTorch builds use MKL). Selects the process's kernels first (TuneProcess).
-/// `why`, when given, receives the reason in words (the kernel set).
+/// Whether a segment's results from InferenceEngine on the CPU are the same bits in every
+/// batch, i.e. whether segments of different requests may share a network call without
+/// changing any answer (`ascnet serve` batches across requests only then). The engine makes
+/// them so by construction (the convolutions run in oneDNN, which computes each image alike
+/// in any batch; every product whose rows would span segments runs per segment or in the GRU
+/// kernel), provided the BLAS computes a product from its operands alone: true for OpenBLAS
+/// with every kernel set (tests/serve checks it bit for bit with its SSE3, AVX2 and AVX-512
+/// kernels), false (not known) for other BLAS libraries (MKL, in official LibTorch builds, may
+/// take paths that depend on memory alignment) and for a LibTorch without oneDNN. Selects the
+/// process's kernels first (TuneProcess). `why`, when given, receives the reason in words.
 bool RowsIndependentOfBatch(std::string* why = nullptr);
 
-/// The multiple a caller pads a batch of rows to before a network call on `device`:
-/// kExactRowMultiple where that makes a row's results independent of its batch (and on
-/// devices other than the CPU, not measured), 1 on a CPU whose kernels compute a row
-/// differently with every batch anyway (RowsIndependentOfBatch false), where padding would
-/// only cost time (a lone live segment would pay for 4 rows).
+/// The multiple a caller pads a batch of rows to before a network call on `device`: 1 on the
+/// CPU (InferenceEngine's rows do not depend on their batch, so padding would only cost time:
+/// a lone live segment would pay for several rows), kExactRowMultiple elsewhere.
 int64_t BatchRowMultiple(torch::Device device);
 
 /// A snapshot of an eval-mode network prepared for fast CPU inference. Constructing one
@@ -84,8 +75,8 @@ class InferenceEngine {
 
   const NetworkPtr& network() const { return net_; }
 
-  /// The GRU stack + projection, eval: [n, T, F] -> Z [n, T, 2H] (attcrnn only); for tests
-  /// and benchmarks.
+  /// The GRU stack + projection, eval, as Forward runs it (GRU kernel, per-segment
+  /// products): [n, T, F] -> Z [n, T, 2H] (attcrnn only); for tests and benchmarks.
   torch::Tensor Recurrent(const torch::Tensor& seq) const;
   /// The conv block alone, fused ([n, C, M, T] -> sequence [n, T, F]); exposed for tests
   /// and benchmarks.
@@ -99,12 +90,20 @@ class InferenceEngine {
     std::vector<float> scale, shift;  // |a| and b of the folded batch norm
     std::vector<float> sign;          // sign(a): +1 or -1
   };
+  struct RecurrentLayer {
+    torch::Tensor w_ih_t;  // [F, 6H]: both directions' W_ih, transposed (a view)
+    torch::Tensor b_ih;    // [6H]
+    GruRecurrentWeights forward, backward;
+  };
+  void PrepareRecurrent(AttCrnnImpl& net);
   NetOutput ForwardChunk(const torch::Tensor& x) const;
 
   NetworkPtr net_;
   ArchConfig arch_;
   InferenceOptions options_;
   std::vector<ConvLayer> conv_;
+  std::vector<RecurrentLayer> gru_;   // attcrnn only
+  torch::Tensor proj_w_t_, proj_b_;   // attcrnn only: Z = h W^T + b
 };
 
 }  // namespace ascnet

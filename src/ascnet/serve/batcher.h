@@ -1,8 +1,8 @@
 // Dynamic batching: segments that concurrent requests and streams submit at about the same
 // time are scored by one network call (up to max_batch segments, waiting at most max_wait
 // for company). Each caller gets exactly its own rows back; in eval mode a row's result does
-// not depend on the other rows of its batch (checked bit for bit in tests/serve) where the
-// BLAS kernels allow it; where they do not, calls are not joined (BatchOptions::join_requests).
+// not depend on the other rows of its batch (RowsIndependentOfBatch, checked bit for bit in
+// tests/serve); where that is not known, calls are not joined (BatchOptions::join_requests).
 #pragma once
 
 #include <atomic>
@@ -21,8 +21,8 @@ namespace ascnet::serve {
 struct BatchOptions {
   int64_t max_batch = 64;     ///< segments per network call (>= 1)
   double max_wait_ms = 2;     ///< longest wait for more segments after the first arrives, ms
-  /// false: every Score() call is a network call of its own (no waiting, no company), for
-  /// kernels whose rows depend on their batch (RowsIndependentOfBatch, model/inference.h).
+  /// false: every Score() call is a network call of its own (no waiting, no company), where
+  /// a row's result may depend on its batch (RowsIndependentOfBatch, model/inference.h).
   bool join_requests = true;
 };
 

@@ -68,7 +68,7 @@ Engine::Engine(const ServeOptions& o) {
   torch::set_num_threads(o.torch_threads);
   std::string kernels;
   join_requests_ = RowsIndependentOfBatch(&kernels);
-  batching_ = join_requests_ ? "across requests (" + kernels + ": a row's result does not depend on its batch)"
+  batching_ = join_requests_ ? "across requests (" + kernels + ": a segment's result does not depend on its batch)"
                              : "per request (" + kernels + ")";
   for (const ModelSpec& spec : o.models) {
     auto m = std::make_unique<Model>();

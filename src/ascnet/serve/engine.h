@@ -58,9 +58,10 @@ class Engine {
   std::unique_ptr<EngineStream> OpenStream(const std::string& model, const StreamHeader& header);
 
   BatchStats batch_stats() const;  ///< summed over models
-  /// Whether segments of different requests share network calls: only where the BLAS kernels
-  /// give a row the same bits in any batch (RowsIndependentOfBatch), so that every answer is
-  /// what `classify`/`stream` give alone. batching(): that choice and its reason, in words.
+  /// Whether segments of different requests share network calls: only where a segment's
+  /// results are the same bits in any batch (RowsIndependentOfBatch: with OpenBLAS, whatever
+  /// its kernels), so that every answer is what `classify`/`stream` give alone. batching():
+  /// that choice and its reason, in words.
   bool joins_requests() const { return join_requests_; }
   const std::string& batching() const { return batching_; }
 

@@ -1,0 +1,43 @@
+// The eval-mode GRU recurrence of the fast inference path (model/inference.h), in plain C++:
+// one direction of one layer over a batch of sequences, with the input projections computed
+// by the caller. Written for two properties that torch::nn::GRU on a BLAS does not have:
+//  - a row's result depends on that row's inputs only, bit for bit, whatever the number of
+//    rows and wherever the row sits among them (every product and sum is one IEEE float
+//    operation in a fixed order: this file is compiled without fused multiply-add contraction
+//    and nothing is reassociated, so the vector and scalar code paths agree too). That is
+//    what lets `ascnet serve` batch the segments of concurrent requests without changing any
+//    answer, on every BLAS;
+//  - no per-step framework overhead: a lone segment's 2 layers x 2 directions x T steps are
+//    plain loops, not ~10 tensor operations each.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace ascnet {
+
+/// The recurrent half of one direction of one GRU layer (torch::nn::GRU's equations, gate
+/// order r, z, n; x_* = W_i* x_t + b_i* precomputed by the caller):
+///   r = sigmoid(x_r + W_hr h + b_hr), z = sigmoid(x_z + W_hz h + b_hz),
+///   n = tanh(x_n + r * (W_hn h + b_hn)), h' = (1 - z) * n + z * h.
+struct GruRecurrentWeights {
+  int64_t hidden = 0;       ///< H
+  std::vector<float> w_t;   ///< [H, 3H]: W_hh transposed (row k holds column k of W_hh)
+  std::vector<float> bias;  ///< [3H]: b_hh
+};
+
+/// Runs the recurrence from h_0 = 0 over `rows` sequences of `steps` steps (backwards in time
+/// when `reverse`). Row r's input projections for step t (3H floats, gate order r, z, n) start
+/// at x + r * x_row_stride + t * x_step_stride; its h_t (H floats) is written to
+/// out + r * out_row_stride + t * out_step_stride.
+void GruRecurrence(const GruRecurrentWeights& w, const float* x, int64_t x_row_stride, int64_t x_step_stride,
+                   int64_t rows, int64_t steps, bool reverse, float* out, int64_t out_row_stride,
+                   int64_t out_step_stride);
+
+/// tanh by the rational approximation GruRecurrence uses (Eigen's single-precision
+/// coefficients, clamped at +-7.9053; absolute error below 5e-7); sigmoid(x) is
+/// 0.5 + 0.5 * tanh(x / 2). Exposed for tests.
+float GruTanh(float x);
+float GruSigmoid(float x);
+
+}  // namespace ascnet
