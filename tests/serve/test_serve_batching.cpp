@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <torch/utils.h>
 
+#include <atomic>
+#include <stdexcept>
 #include <thread>
 
 #include "ascnet/audio/decode.h"
@@ -146,4 +148,33 @@ TEST(ServeBatching, ScorerErrorsReachEveryCallerOfTheBatch) {
   const std::vector<float> x(8, 0.f);
   EXPECT_THROW(batcher.Score(x.data(), 2), AudioError);
   EXPECT_EQ(batcher.stats().calls, 0);
+}
+
+// The warm-up runs on the thread that scores, before the first call; one that throws does
+// not stop the batcher.
+TEST(ServeBatching, WarmUpRunsOnTheScoringThreadFirst) {
+  for (bool throws : {false, true}) {
+    std::thread::id warm_thread, score_thread;
+    std::atomic<int> order{0};
+    int warm_at = -1, score_at = -1;
+    serve::Batcher batcher(
+        [&](const float*, int64_t n) {
+          score_thread = std::this_thread::get_id();
+          score_at = order++;
+          return DoubleMatrix(n, 1, std::vector<double>(static_cast<size_t>(n), 1.0));
+        },
+        1, serve::BatchOptions{},
+        [&] {
+          warm_thread = std::this_thread::get_id();
+          warm_at = order++;
+          if (throws) throw std::runtime_error("warm-up failed");
+        });
+    const float x = 0.5f;
+    const DoubleMatrix got = batcher.Score(&x, 1);
+    EXPECT_EQ(got.rows, 1);
+    EXPECT_EQ(warm_thread, score_thread);
+    EXPECT_NE(warm_thread, std::this_thread::get_id());
+    EXPECT_EQ(warm_at, 0);
+    EXPECT_EQ(score_at, 1);
+  }
 }

@@ -66,6 +66,11 @@ torch::Tensor Recognizer::NetworkOutput(const float* segments, int64_t count, bo
                 : out.logits.narrow(0, 0, count);
 }
 
+void Recognizer::WarmUp() {
+  std::lock_guard<std::mutex> lock(net_mu_);
+  classifier_.WarmUp();
+}
+
 DoubleMatrix Recognizer::Posteriors(const float* segments, int64_t count) {
   if (kind_ == ScoreKind::kSoftmax) {
     const torch::Tensor logits = NetworkOutput(segments, count, /*pooled=*/false);

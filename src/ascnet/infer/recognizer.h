@@ -54,6 +54,9 @@ class Recognizer {
 
   /// Posteriors [count x classes] of `count` segments laid out [count, C, M, T]. Thread-safe.
   DoubleMatrix Posteriors(const float* segments, int64_t count);
+  /// Prepares the network's fast path before the first segment (Classifier::WarmUp), so
+  /// that a service's first live answers do not wait for it.
+  void WarmUp();
   /// The network's pooled features [count x arch.PooledSize()] of `count` segments laid out
   /// [count, C, M, T]: what the calibrated SVM scores (the embedding). Thread-safe.
   FloatMatrix Embed(const float* segments, int64_t count);

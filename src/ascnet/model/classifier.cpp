@@ -45,6 +45,12 @@ torch::Tensor Classifier::Normalise(const torch::Tensor& segments) const {
   return (segments.to(device_, torch::kFloat) - mean_) * inv_std_;
 }
 
+void Classifier::WarmUp() {
+  if (!fast_ || !device_.is_cpu()) return;
+  if (!engine_) engine_ = std::make_shared<InferenceEngine>(bundle_.net);
+  engine_->WarmUp();
+}
+
 NetOutput Classifier::Forward(const torch::Tensor& segments) {
   torch::InferenceMode guard;
   const torch::Tensor x = Normalise(segments);

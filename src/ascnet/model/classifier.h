@@ -39,6 +39,9 @@ class Classifier {
   NetOutput Forward(const torch::Tensor& segments);
   /// softmax(logits): [S, classes], rows sum to 1.
   torch::Tensor Posteriors(const torch::Tensor& segments);
+  /// Prepares the fast path ahead of the first call (InferenceEngine::WarmUp); a no-op for
+  /// the plain path and off the CPU.
+  void WarmUp();
 
  private:
   ModelBundle bundle_;

@@ -309,16 +309,28 @@ NetOutput InferenceEngine::ForwardChunk(const torch::Tensor& x) const {
   return out;
 }
 
+bool InferenceEngine::OnCpu() const {
+  const std::vector<torch::Tensor> params = net_->parameters();
+  return std::all_of(params.begin(), params.end(), [](const torch::Tensor& p) { return p.device().is_cpu(); });
+}
+
+void InferenceEngine::WarmUp() {
+  if (!OnCpu()) return;
+  torch::InferenceMode guard;
+  for (int64_t n = 1; n <= options_.conv_chunk; ++n) {
+    ConvBlockToSequence(torch::zeros({n, arch_.channels, arch_.bands, arch_.frames}));
+  }
+  // One segment per intra-op thread: each thread's first products set up its BLAS buffers.
+  Forward(torch::zeros({std::max(1, at::get_num_threads()), arch_.channels, arch_.bands, arch_.frames}));
+}
+
 NetOutput InferenceEngine::Forward(const torch::Tensor& x) {
   TORCH_CHECK(x.dim() == 4 && x.size(1) == arch_.channels && x.size(2) == arch_.bands && x.size(3) == arch_.frames,
               "InferenceEngine: expected input [B, ", arch_.channels, ", ", arch_.bands, ", ", arch_.frames,
               "], got ", x.sizes());
   TORCH_CHECK(!net_->is_training(), "InferenceEngine: the network must be in eval mode");
   torch::InferenceMode guard;
-  const std::vector<torch::Tensor> params = net_->parameters();
-  const bool on_cpu =
-      std::all_of(params.begin(), params.end(), [](const torch::Tensor& p) { return p.device().is_cpu(); });
-  if (!on_cpu) return net_->forward(x.to(params.front().device()));
+  if (!OnCpu()) return net_->forward(x.to(net_->parameters().front().device()));
   const torch::Tensor in = x.to(torch::kFloat).contiguous();
   const int64_t b = in.size(0);
   const int64_t threads = std::max<int64_t>(1, at::get_num_threads());

@@ -75,6 +75,13 @@ class InferenceEngine {
 
   const NetworkPtr& network() const { return net_; }
 
+  /// Builds what the first calls would otherwise build on the way (oneDNN creates a
+  /// convolution primitive the first time it sees a batch size, tens of ms each): one conv
+  /// pass of every size the engine uses (1..conv_chunk segments) and one forward of a segment
+  /// per intra-op thread. For services, before their first live segment, on the thread that
+  /// will call Forward; a no-op off the CPU.
+  void WarmUp();
+
   /// The GRU stack + projection, eval, as Forward runs it (GRU kernel, per-segment
   /// products): [n, T, F] -> Z [n, T, 2H] (attcrnn only); for tests and benchmarks.
   torch::Tensor Recurrent(const torch::Tensor& seq) const;
@@ -97,6 +104,7 @@ class InferenceEngine {
   };
   void PrepareRecurrent(AttCrnnImpl& net);
   NetOutput ForwardChunk(const torch::Tensor& x) const;
+  bool OnCpu() const;  // every parameter of the network on the CPU
 
   NetworkPtr net_;
   ArchConfig arch_;

@@ -17,11 +17,19 @@ struct Batcher::Item {
   bool done = false;
 };
 
-Batcher::Batcher(ScoreFn score, int64_t segment_floats, const BatchOptions& options)
+Batcher::Batcher(ScoreFn score, int64_t segment_floats, const BatchOptions& options, std::function<void()> warm_up)
     : score_(std::move(score)), segment_floats_(segment_floats), options_(options) {
   if (segment_floats_ <= 0) throw ConfigError("batcher: segment_floats must be > 0");
   if (options_.max_batch < 1) throw ConfigError("batcher: max_batch = " + std::to_string(options_.max_batch) + " (expected >= 1)");
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this, warm_up = std::move(warm_up)] {
+    if (warm_up) {
+      try {
+        warm_up();
+      } catch (...) {
+      }
+    }
+    Loop();
+  });
 }
 
 Batcher::~Batcher() {

@@ -36,8 +36,11 @@ struct BatchStats {
 class Batcher {
  public:
   using ScoreFn = std::function<DoubleMatrix(const float* segments, int64_t count)>;
-  /// `segment_floats`: floats per segment (C * M * T). `score` runs on the batcher's thread.
-  Batcher(ScoreFn score, int64_t segment_floats, const BatchOptions& options);
+  /// `segment_floats`: floats per segment (C * M * T). `score` runs on the batcher's thread;
+  /// so does `warm_up`, when given, once before the first call is served (per-thread state
+  /// such as OpenMP teams and BLAS buffers is then ready on the thread that scores; its
+  /// exceptions are ignored: the first call reports the problem).
+  Batcher(ScoreFn score, int64_t segment_floats, const BatchOptions& options, std::function<void()> warm_up = {});
   ~Batcher();
 
   /// Scores `count` segments (blocking); rethrows the scorer's exception. Thread-safe.

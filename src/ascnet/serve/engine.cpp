@@ -79,7 +79,10 @@ Engine::Engine(const ServeOptions& o) {
     Recognizer* rec = m->recognizer.get();
     m->batcher = std::make_unique<Batcher>([rec](const float* s, int64_t n) { return rec->Posteriors(s, n); },
                                            static_cast<int64_t>(a.channels) * a.bands * a.frames,
-                                           BatchOptions{o.max_batch, o.batch_wait_ms, join_requests_});
+                                           BatchOptions{o.max_batch, o.batch_wait_ms, join_requests_},
+                                           // The first live segments would otherwise wait
+                                           // for oneDNN's and the threads' set-up.
+                                           [rec] { rec->WarmUp(); });
     models_.push_back(std::move(m));
   }
 }
