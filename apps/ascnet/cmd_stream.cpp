@@ -36,6 +36,7 @@ int RunStream(StreamArgs& a) {
   if (a.threads < 1) throw ConfigError("--threads must be >= 1");
   SetTorchThreads(a.threads);
   Recognizer rec = Recognizer::Load(a.model, ParseDevice(a.device), ParseScoreKind(a.scorer));
+  rec.WarmUp();  // before the first segment: its latency is the network's, not the set-up's
   const auto& labels = rec.labels();
   std::cerr << "ascnet stream: model " << a.model << " (" << rec.bundle().arch.Name() << ", " << rec.features().name
             << ", " << labels.size() << " classes, scorer " << ScoreKindName(rec.score_kind()) << "); input "
