@@ -45,10 +45,13 @@ torch::Tensor Classifier::Normalise(const torch::Tensor& segments) const {
   return (segments.to(device_, torch::kFloat) - mean_) * inv_std_;
 }
 
-void Classifier::WarmUp() {
-  if (!fast_ || !device_.is_cpu()) return;
+InferenceEngine& Classifier::Engine() {
   if (!engine_) engine_ = std::make_shared<InferenceEngine>(bundle_.net);
-  engine_->WarmUp();
+  return *engine_;
+}
+
+void Classifier::WarmUp() {
+  if (fast_ && device_.is_cpu()) Engine().WarmUp();
 }
 
 NetOutput Classifier::Forward(const torch::Tensor& segments) {
@@ -56,8 +59,7 @@ NetOutput Classifier::Forward(const torch::Tensor& segments) {
   const torch::Tensor x = Normalise(segments);
   NetworkImpl& net = *bundle_.net;
   const bool fast = fast_ && device_.is_cpu();
-  if (fast && !engine_) engine_ = std::make_shared<InferenceEngine>(bundle_.net);
-  auto run = [&](const torch::Tensor& part) { return fast ? engine_->Forward(part) : net.forward(part); };
+  auto run = [&](const torch::Tensor& part) { return fast ? Engine().Forward(part) : net.forward(part); };
   const int64_t s = x.size(0);
   if (s <= max_batch_) return run(x);
   std::vector<torch::Tensor> logits, pooled, a_spa, a_tem;

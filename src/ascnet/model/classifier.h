@@ -49,6 +49,7 @@ class Classifier {
   torch::Tensor mean_, inv_std_;  // [1, channels, bands, 1]
   int64_t max_batch_ = 256;
   bool fast_ = true;
+  InferenceEngine& Engine();  // engine_, built on first use
   std::shared_ptr<InferenceEngine> engine_;  // built lazily, for CPU networks
 };
 
