@@ -37,13 +37,9 @@ Gru MakeGru(int64_t in, int64_t hidden, uint64_t seed) {
   g.module = torch::nn::GRU(torch::nn::GRUOptions(in, hidden).bidirectional(true).batch_first(true));
   auto p = g.module->named_parameters();
   auto pack = [&](const std::string& suffix) {
-    GruRecurrentWeights w;
-    w.hidden = hidden;
-    const torch::Tensor wt = p["weight_hh_l0" + suffix].detach().t().contiguous();
+    const torch::Tensor w = p["weight_hh_l0" + suffix].detach().contiguous();
     const torch::Tensor b = p["bias_hh_l0" + suffix].detach().contiguous();
-    w.w_t.assign(wt.data_ptr<float>(), wt.data_ptr<float>() + wt.numel());
-    w.bias.assign(b.data_ptr<float>(), b.data_ptr<float>() + b.numel());
-    return w;
+    return GruRecurrentWeights::FromTorchLayout(w.data_ptr<float>(), b.data_ptr<float>(), hidden);
   };
   g.fwd = pack("");
   g.bwd = pack("_reverse");

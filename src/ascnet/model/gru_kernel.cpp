@@ -134,6 +134,18 @@ void GateStep(const float* __restrict x, const float* __restrict g, const float*
 
 }  // namespace
 
+GruRecurrentWeights GruRecurrentWeights::FromTorchLayout(const float* weight_hh, const float* bias_hh, int64_t hidden) {
+  const int64_t N = 3 * hidden;
+  GruRecurrentWeights w;
+  w.hidden = hidden;
+  w.w_t.resize(static_cast<size_t>(hidden * N));
+  for (int64_t j = 0; j < N; ++j) {
+    for (int64_t k = 0; k < hidden; ++k) w.w_t[static_cast<size_t>(k * N + j)] = weight_hh[j * hidden + k];
+  }
+  w.bias.assign(bias_hh, bias_hh + N);
+  return w;
+}
+
 float GruTanh(float x) { return Tanh(x); }
 float GruSigmoid(float x) { return Sigmoid(x); }
 

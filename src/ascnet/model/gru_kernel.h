@@ -24,6 +24,9 @@ struct GruRecurrentWeights {
   int64_t hidden = 0;       ///< H
   std::vector<float> w_t;   ///< [H, 3H]: W_hh transposed (row k holds column k of W_hh)
   std::vector<float> bias;  ///< [3H]: b_hh
+
+  /// From torch::nn::GRU's weight_hh [3H, H] (row-major, contiguous) and bias_hh [3H].
+  static GruRecurrentWeights FromTorchLayout(const float* weight_hh, const float* bias_hh, int64_t hidden);
 };
 
 /// Runs the recurrence from h_0 = 0 over `rows` sequences of `steps` steps (backwards in time

@@ -178,13 +178,8 @@ void InferenceEngine::PrepareRecurrent(AttCrnnImpl& net) {
     return p->detach().to(cpu).contiguous().clone();
   };
   auto recurrent = [&](torch::nn::GRU& gru, const std::string& suffix) {
-    GruRecurrentWeights w;
-    w.hidden = arch_.hidden;
-    const torch::Tensor w_t = param(gru, "weight_hh_l0" + suffix).t().contiguous();  // [H, 3H]
-    const torch::Tensor b = param(gru, "bias_hh_l0" + suffix);
-    w.w_t.assign(w_t.data_ptr<float>(), w_t.data_ptr<float>() + w_t.numel());
-    w.bias.assign(b.data_ptr<float>(), b.data_ptr<float>() + b.numel());
-    return w;
+    const torch::Tensor w = param(gru, "weight_hh_l0" + suffix), b = param(gru, "bias_hh_l0" + suffix);
+    return GruRecurrentWeights::FromTorchLayout(w.data_ptr<float>(), b.data_ptr<float>(), arch_.hidden);
   };
   for (auto& gru : net.grus) {
     TORCH_CHECK(gru->options.num_layers() == 1 && gru->options.bidirectional() && gru->options.batch_first() &&
