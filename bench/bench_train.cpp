@@ -22,6 +22,7 @@
 #include "ascnet/core/allocator.h"
 #include "ascnet/model/conv_tail.h"
 #include "ascnet/model/dropout.h"
+#include "ascnet/model/gru_train.h"
 #include "ascnet/model/inference.h"
 #include "ascnet/model/networks.h"
 #include "ascnet/train/bc.h"
@@ -137,6 +138,25 @@ void BM_ConvTail(benchmark::State& state) {
   }
 }
 
+/// One bidirectional GRU layer of the Att-CRNN in training mode, forward + backward at batch
+/// 100 ([100, 80, 2H] in, H = 128): range(0) = 1 the fused autograd function
+/// (model/gru_train.h), 0 torch::nn::GRU.
+void BM_BiGru(benchmark::State& state) {
+  const ArchConfig a = ArchConfig::Preset("attcrnn", kClasses);
+  torch::manual_seed(5);
+  torch::nn::GRU gru(torch::nn::GRUOptions(2 * a.hidden, a.hidden).batch_first(true).bidirectional(true));
+  gru->train();
+  const torch::Tensor x0 = torch::randn({kBatch, a.frames, 2 * a.hidden});
+  const torch::Tensor g = torch::randn({kBatch, a.frames, 2 * a.hidden});
+  const bool fused = state.range(0) != 0;
+  for (auto _ : state) {
+    const torch::Tensor x = x0.detach().requires_grad_(true);
+    const torch::Tensor out = fused ? FusedBiGru(x, gru) : std::get<0>(gru->forward(x));
+    out.backward(g);
+    benchmark::DoNotOptimize(x.grad().data_ptr<float>());
+  }
+}
+
 /// A dropout mask over the first conv layer's pooled output at batch 100 ([100, 64, 16, 80],
 /// p = 0.25, training): range(0) = 1 ascnet's Dropout (model/dropout.h), 0 torch::dropout.
 void BM_Dropout(benchmark::State& state) {
@@ -152,6 +172,7 @@ void BM_Dropout(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(BM_ConvTail)->ArgsProduct({{1, 2, 3}, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_BiGru)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Dropout)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_AttCrnn_TrainStep)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Cnn_TrainStep)->Unit(benchmark::kMillisecond)->UseRealTime();

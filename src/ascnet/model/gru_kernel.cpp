@@ -132,7 +132,70 @@ void GateStep(const float* __restrict x, const float* __restrict g, const float*
   }
 }
 
+// Training forward gates of one row (see GruTrainGatesForward).
+ASCNET_HOT_LOOP_V4
+void TrainGatesRow(const float* __restrict x, const float* __restrict g, const float* __restrict hp, int64_t H,
+                   float* __restrict gates, float* __restrict h, float* __restrict out) {
+  for (int64_t j = 0; j < H; ++j) {
+    const float r = Sigmoid(x[j] + g[j]);
+    const float z = Sigmoid(x[H + j] + g[H + j]);
+    const float gn = g[2 * H + j];
+    const float n = Tanh(x[2 * H + j] + r * gn);
+    const float hn = (1.0f - z) * n + z * hp[j];
+    gates[j] = r;
+    gates[H + j] = z;
+    gates[2 * H + j] = n;
+    gates[3 * H + j] = gn;
+    h[j] = hn;
+    out[j] = hn;
+  }
+}
+
+// Training backward gates of one row (see GruTrainGatesBackward).
+ASCNET_HOT_LOOP_V4
+void TrainGatesBackwardRow(const float* __restrict dout, const float* __restrict gates, const float* __restrict hp,
+                           int64_t H, float* __restrict dh, float* __restrict dx, float* __restrict dg) {
+  for (int64_t j = 0; j < H; ++j) {
+    const float r = gates[j], z = gates[H + j], n = gates[2 * H + j], gn = gates[3 * H + j];
+    const float d = dh[j] + dout[j];
+    // h = (1 - z) n + z h_prev
+    const float dn = d * (1.0f - z);
+    const float dz = d * (hp[j] - n);
+    // n = tanh(a_n), a_n = x_n + r g_n
+    const float dan = dn * (1.0f - n * n);
+    const float dr = dan * gn;
+    // r = sigmoid(a_r), z = sigmoid(a_z)
+    const float dar = dr * (r * (1.0f - r));
+    const float daz = dz * (z * (1.0f - z));
+    dx[j] = dar;
+    dx[H + j] = daz;
+    dx[2 * H + j] = dan;
+    dg[j] = dar;
+    dg[H + j] = daz;
+    dg[2 * H + j] = dan * r;
+    dh[j] = d * z;
+  }
+}
+
 }  // namespace
+
+void GruTrainGatesForward(const float* x, int64_t x_stride, const float* g, const float* h_prev, int64_t rows,
+                          int64_t hidden, float* gates, float* h, float* out, int64_t out_stride) {
+  const int64_t H = hidden;
+  for (int64_t i = 0; i < rows; ++i) {
+    TrainGatesRow(x + i * x_stride, g + i * 3 * H, h_prev + i * H, H, gates + i * 4 * H, h + i * H,
+                  out + i * out_stride);
+  }
+}
+
+void GruTrainGatesBackward(const float* dout, int64_t dout_stride, const float* gates, const float* h_prev,
+                           int64_t rows, int64_t hidden, float* dh, float* dx, int64_t dx_stride, float* dg) {
+  const int64_t H = hidden;
+  for (int64_t i = 0; i < rows; ++i) {
+    TrainGatesBackwardRow(dout + i * dout_stride, gates + i * 4 * H, h_prev + i * H, H, dh + i * H,
+                          dx + i * dx_stride, dg + i * 3 * H);
+  }
+}
 
 GruRecurrentWeights GruRecurrentWeights::FromTorchLayout(const float* weight_hh, const float* bias_hh, int64_t hidden) {
   const int64_t N = 3 * hidden;

@@ -2,6 +2,7 @@
 
 #include "ascnet/model/conv_tail.h"
 #include "ascnet/model/dropout.h"
+#include "ascnet/model/gru_train.h"
 
 #include <torch/nn/functional/activation.h>
 #include <torch/nn/functional/padding.h>
@@ -94,7 +95,8 @@ torch::Tensor AttCrnnImpl::Recurrent(const torch::Tensor& seq) {
   torch::Tensor h = seq;
   for (auto& gru : grus) {
     h = Dropout(h, drop, is_training());  // dropout on each layer's input
-    h = std::get<0>(gru->forward(h));     // [B, T, 2H] = [h_f, h_b]
+    // [B, T, 2H] = [h_f, h_b]; in training on the CPU as one autograd function (gru_train.h)
+    h = FusedBiGruApplies(h, gru) ? FusedBiGru(h, gru) : std::get<0>(gru->forward(h));
   }
   h = Dropout(h, drop, is_training());    // dropout on the stack's output
   return proj->forward(h);                // Z: [B, T, 2H]
