@@ -23,7 +23,9 @@ manifest.json ({"arch": ArchConfig JSON, "tensors": {name: file.npy}}) plus one 
                                    contiguous and channels-last memory format; every one with
                                    OPENBLAS_CORETYPE=NAME when given: the kernels ascnet chose
                                    for this CPU) and prints every result plus, per network, the
-                                   best one; one JSON line.
+                                   best one; one JSON line. With --only-best-of FILE (an
+                                   earlier `best` output): only the configurations that were
+                                   best there (the later rounds of scripts/bench-*).
   ascnet_peer.py count ARCH CLASSES    trainable parameter count.
 
 Run with Debian's /usr/bin/python3 (python3-torch, python3-numpy).
@@ -281,9 +283,14 @@ PEER_CONFIGS = (  # (name, environment additions, extra flags)
 def cmd_best(args):
     import subprocess
     runs = []
+    only = None
+    if args.only_best_of:
+        only = {v["config"] for v in json.load(open(args.only_best_of))["best"].values()}
     for name, env, flags in PEER_CONFIGS:
         if args.openblas_core:  # the kernels ascnet selected for this CPU (core/blas.h), for the peer too
             name, env = f"OPENBLAS_CORETYPE={args.openblas_core} + {name}", {**env, "OPENBLAS_CORETYPE": args.openblas_core}
+        if only is not None and name not in only:
+            continue
         cmd = [sys.executable, os.path.abspath(__file__), args.what, *args.dirs, "--threads", str(args.threads),
                "--batch", str(args.batch), "--min-time", str(args.min_time), *flags]
         res = subprocess.run(cmd, env={**os.environ, **env}, check=True, capture_output=True, text=True)
@@ -317,6 +324,8 @@ def main():
             q.add_argument("what", choices=["bench", "train"])
             q.add_argument("--openblas-core", default="",
                            help="run every configuration with OPENBLAS_CORETYPE set to this (the core ascnet uses)")
+            q.add_argument("--only-best-of", default="",
+                           help="an earlier `best` output: run only the configurations that were best there")
         q.add_argument("dirs", nargs="+")
         q.add_argument("--threads", type=int, default=2)
         q.add_argument("--batch", type=int, default=100)
