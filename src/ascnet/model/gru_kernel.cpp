@@ -118,17 +118,28 @@ void RecurrentProducts(const float* __restrict h, int64_t rows, int64_t H, const
   }
 }
 
+// One unit of the GRU cell, torch's equations (gate order r, z, n), for inference and training
+// alike: x_* are the input projections (b_ih included), g_* the hidden products (b_hh
+// included), hp the unit's previous state.
+struct GruUnit {
+  float r, z, n, h;
+};
+ASCNET_INLINE GruUnit GruCell(float xr, float xz, float xn, float gr, float gz, float gn, float hp) {
+  const float r = Sigmoid(xr + gr);
+  const float z = Sigmoid(xz + gz);
+  const float n = Tanh(xn + r * gn);
+  return {r, z, n, (1.0f - z) * n + z * hp};
+}
+
 // One step's gates for one row: h (H floats) is updated in place and copied to out.
 ASCNET_HOT_LOOP_V4
 void GateStep(const float* __restrict x, const float* __restrict g, const float* __restrict b, int64_t H,
               float* __restrict h, float* __restrict out) {
   for (int64_t j = 0; j < H; ++j) {
-    const float r = Sigmoid(x[j] + (g[j] + b[j]));
-    const float z = Sigmoid(x[H + j] + (g[H + j] + b[H + j]));
-    const float n = Tanh(x[2 * H + j] + r * (g[2 * H + j] + b[2 * H + j]));
-    const float hn = (1.0f - z) * n + z * h[j];
-    h[j] = hn;
-    out[j] = hn;
+    const GruUnit u =
+        GruCell(x[j], x[H + j], x[2 * H + j], g[j] + b[j], g[H + j] + b[H + j], g[2 * H + j] + b[2 * H + j], h[j]);
+    h[j] = u.h;
+    out[j] = u.h;
   }
 }
 
@@ -137,17 +148,13 @@ ASCNET_HOT_LOOP_V4
 void TrainGatesRow(const float* __restrict x, const float* __restrict g, const float* __restrict hp, int64_t H,
                    float* __restrict gates, float* __restrict h, float* __restrict out) {
   for (int64_t j = 0; j < H; ++j) {
-    const float r = Sigmoid(x[j] + g[j]);
-    const float z = Sigmoid(x[H + j] + g[H + j]);
-    const float gn = g[2 * H + j];
-    const float n = Tanh(x[2 * H + j] + r * gn);
-    const float hn = (1.0f - z) * n + z * hp[j];
-    gates[j] = r;
-    gates[H + j] = z;
-    gates[2 * H + j] = n;
-    gates[3 * H + j] = gn;
-    h[j] = hn;
-    out[j] = hn;
+    const GruUnit u = GruCell(x[j], x[H + j], x[2 * H + j], g[j], g[H + j], g[2 * H + j], hp[j]);
+    gates[j] = u.r;
+    gates[H + j] = u.z;
+    gates[2 * H + j] = u.n;
+    gates[3 * H + j] = g[2 * H + j];
+    h[j] = u.h;
+    out[j] = u.h;
   }
 }
 
