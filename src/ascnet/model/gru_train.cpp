@@ -136,13 +136,6 @@ class BiGruFunction : public torch::autograd::Function<BiGruFunction> {
   }
 };
 
-torch::Tensor GruParameter(const torch::nn::GRU& gru, const std::string& name) {
-  const auto params = gru->named_parameters();
-  const torch::Tensor* p = params.find(name);
-  TORCH_CHECK(p != nullptr, "FusedBiGru: GRU parameter ", name, " missing");
-  return *p;
-}
-
 }  // namespace
 
 bool FusedBiGruApplies(const torch::Tensor& x, const torch::nn::GRU& gru) {
@@ -154,7 +147,12 @@ bool FusedBiGruApplies(const torch::Tensor& x, const torch::nn::GRU& gru) {
 
 torch::Tensor FusedBiGru(const torch::Tensor& x, const torch::nn::GRU& gru) {
   TORCH_CHECK(FusedBiGruApplies(x, gru), "FusedBiGru: unsupported input ", x.sizes(), " (see FusedBiGruApplies)");
-  auto p = [&](const std::string& name) { return GruParameter(gru, name); };
+  const auto params = gru->named_parameters();
+  auto p = [&](const std::string& name) {
+    const torch::Tensor* t = params.find(name);
+    TORCH_CHECK(t != nullptr, "FusedBiGru: GRU parameter ", name, " missing");
+    return *t;
+  };
   return BiGruFunction::apply(x, p("weight_ih_l0"), p("weight_hh_l0"), p("bias_ih_l0"), p("bias_hh_l0"),
                               p("weight_ih_l0_reverse"), p("weight_hh_l0_reverse"), p("bias_ih_l0_reverse"),
                               p("bias_hh_l0_reverse"));
