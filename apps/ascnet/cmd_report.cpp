@@ -34,7 +34,7 @@ void RegisterReport(CLI::App& app) {
   CLI::App* c = AddCommand(app, "report",
                            "Turn an experiment folder into one self-contained HTML page (results, per-class tables, "
                            "confusion matrices, training curves, reliability diagrams, attention maps)",
-                           "ascnet report runs/litis -o report.html", [a] { return RunReport(*a); });
+                           "ascnet report runs/demo -o report.html", [a] { return RunReport(*a); });
   c->add_option("dir", a->dir, "Experiment folder (written by ascnet experiment)")->required();
   c->add_option("-o,--output", a->output, "Output HTML file")->capture_default_str();
   c->add_option("--attention-examples", a->options.attention_examples,

@@ -81,8 +81,8 @@ void RegisterStream(CLI::App& app) {
   CLI::App* c = AddCommand(app, "stream",
                            "Classify raw PCM from standard input as it arrives: one line per completed segment "
                            "(label, posteriors, running fused decision, latency) and a final summary",
-                           "arecord -q -f S16_LE -r 44100 -c 2 -t raw | ascnet stream --model runs/demo/splits/fold1/attcrnn-logmel/model.ascnet "
-                           "--rate 44100 --channels 2",
+                           "sox recording.wav -t raw -e signed -b 16 -L - | ascnet stream --model runs/demo/splits/fold1/attcrnn-logmel/model.ascnet "
+                           "--rate 44100 --channels 2\n  (a microphone: arecord -q -f S16_LE -r 44100 -c 2 -t raw | ascnet stream ...)",
                            [a] { return RunStream(*a); });
   c->add_option("--model", a->model, "Model bundle (.ascnet)")->required();
   c->add_option("--rate", a->options.rate, "Input sample rate (Hz)")->required();

@@ -20,8 +20,9 @@ int main(int argc, char** argv) {
       "  ascnet features --features logmel recording.wav -o recording.npy\n"
       "  ascnet experiment --dataset csv:data/ambience/meta.csv --arch attcrnn,cnn --features logmel "
       "--out runs/ambience\n"
-      "  ascnet classify --model runs/ambience/splits/fold1/attcrnn-logmel/model.ascnet recording.wav\n"
-      "  ascnet report runs/ambience -o report.html\n"
+      "  (scripts/demo runs such an experiment into runs/demo; then:)\n"
+      "  ascnet classify --model runs/demo/splits/fold1/attcrnn-logmel/model.ascnet recording.wav\n"
+      "  ascnet report runs/demo -o report.html\n"
       "Run 'ascnet COMMAND --help' for a command's options and a runnable example.");
   app.require_subcommand(1);
   ascnet::cli::RegisterAll(app);
