@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <ostream>
 #include <stdexcept>
+
+#include "ascnet/core/fs.h"
 
 namespace ascnet {
 
@@ -46,11 +49,29 @@ std::string HexU32(uint32_t v) {
   return buf;
 }
 
+std::string QuotedBytes(std::string_view s) {
+  std::string r = "\"";
+  for (unsigned char c : s) {
+    if (c >= 32 && c < 127 && c != '"' && c != '\\') {
+      r.push_back(static_cast<char>(c));
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      r += buf;
+    }
+  }
+  return r + "\"";
+}
+
+void ByteReader::Raise(const std::string& part, const std::string& problem) const {
+  fail_(part, problem);
+  throw std::logic_error("ByteReader: the fail callback returned");  // it must throw
+}
+
 void ByteReader::Need(std::size_t n, const std::string& part, const std::string& what) const {
   if (remaining() < n) {
-    fail_(part, "truncated: file ends at byte " + std::to_string(bytes_.size()) + ", " + std::to_string(n) +
-                    " bytes needed at byte " + std::to_string(pos_) + " for " + what);
-    throw std::logic_error("ByteReader: the fail callback returned");  // it must throw
+    Raise(part, "truncated: file ends at byte " + std::to_string(bytes_.size()) + ", " + std::to_string(n) +
+                   " bytes needed at byte " + std::to_string(pos_) + " for " + what);
   }
 }
 
@@ -68,6 +89,83 @@ uint64_t ByteReader::Uint(int nbytes, const std::string& part, const std::string
   for (std::size_t i = 0; i < n; ++i) v |= static_cast<uint64_t>(static_cast<unsigned char>(bytes_[pos_ + i])) << (8 * i);
   pos_ += n;
   return v;
+}
+
+void RecordWriter::Section(std::string_view tag, std::string_view payload) {
+  if (tag.size() != 4) throw std::logic_error("RecordWriter::Section: tags are 4 bytes");
+  out_.append(tag);
+  PutU64(out_, payload.size());
+  PutU32(out_, Crc32(payload));
+  out_.append(payload);
+}
+
+void RecordWriter::Sized(std::string_view payload) {
+  PutU64(out_, payload.size());
+  out_.append(payload);
+}
+
+void RecordWriter::Save(const std::string& path) const {
+  WriteFileAtomically(path, [&](std::ostream& os) { os.write(out_.data(), static_cast<std::streamsize>(out_.size())); });
+}
+
+void RecordReader::Magic(std::string_view magic, const std::string& what) {
+  const std::string quoted_magic = "\"" + std::string(magic) + "\"";
+  const std::string_view head = bytes_.substr(pos(), std::min(magic.size(), remaining()));
+  if (head != magic.substr(0, head.size())) {
+    Raise("magic", "found " + QuotedBytes(head) + ", expected " + quoted_magic + " (not " + what + ")");
+  }
+  Bytes(magic.size(), "magic", "the " + std::to_string(magic.size()) + "-byte magic " + quoted_magic);
+}
+
+uint32_t RecordReader::Version(uint32_t expected) {
+  const auto v = static_cast<uint32_t>(Uint(4, "version", "the format version"));
+  if (v != expected) {
+    Raise("version", "unsupported format version " + std::to_string(v) + " (this build reads version " +
+                        std::to_string(expected) + ")");
+  }
+  return v;
+}
+
+std::string RecordReader::Payload(uint64_t len, const std::string& part, const std::string& what) {
+  if (len > remaining()) {
+    Raise(part, "truncated: the " + what + " length says " + std::to_string(len) + " bytes but only " +
+                   std::to_string(remaining()) + " remain");
+  }
+  return Bytes(static_cast<std::size_t>(len), part, "the " + what + " payload");
+}
+
+std::string RecordReader::Section(std::string_view tag, int index) {
+  const std::string tag_s(tag);
+  const std::string part = "section " + std::to_string(index) + " (" + tag_s + ")";
+  const std::string got = Bytes(4, part, "the section tag");
+  if (got != tag) Raise(part, "tag is " + QuotedBytes(got) + ", expected \"" + tag_s + "\"");
+  const uint64_t len = Uint(8, part, "the section length");
+  const auto stored = static_cast<uint32_t>(Uint(4, part, "the section CRC-32"));
+  std::string payload = Payload(len, part, "section");
+  const uint32_t computed = Crc32(payload);
+  if (computed != stored) {
+    Raise(part, "CRC-32 mismatch (stored " + HexU32(stored) + ", computed " + HexU32(computed) +
+                   "): the file is corrupted");
+  }
+  return payload;
+}
+
+std::string RecordReader::Sized(const std::string& part) {
+  const uint64_t len = Uint(8, part, "the " + part + " length");
+  return Payload(len, part, part);
+}
+
+void RecordReader::Crc32OfAll(const std::string& part) {
+  const uint32_t computed = Crc32(bytes_.substr(0, pos()));
+  const auto stored = static_cast<uint32_t>(Uint(4, part, "the CRC-32"));
+  if (computed != stored) {
+    Raise(part, "CRC-32 mismatch (stored " + HexU32(stored) + ", computed " + HexU32(computed) +
+                   "): the file is corrupted");
+  }
+}
+
+void RecordReader::End(const std::string& part, const std::string& what) {
+  if (remaining() != 0) Raise(part, std::to_string(remaining()) + " unexpected bytes after " + what);
 }
 
 }  // namespace ascnet

@@ -9,9 +9,9 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <mutex>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
 #include <unordered_map>
 
@@ -97,57 +97,91 @@ ItemRecord RecordFromJson(const json& j) {
   return r;
 }
 
-// Item file: magic | u32 version | u32 header length | JSON header (record) | float data.
+// Item file (a record, core/binary_record.h): magic | u32 version | u32 header length |
+// JSON header (the ItemRecord, whose "crc" is the CRC-32 of the float data) | float data.
+// The data's CRC sits in the header rather than in a checked section, and its length in
+// "segments": the layout predates the shared Section, and is kept.
 void WriteItemFile(const std::string& path, const ItemRecord& rec, const float* data, int64_t floats) {
   const std::string header = RecordJson(rec).dump();
-  std::string head(kItemMagic, 8);
-  PutU32(head, kVersion);
-  PutU32(head, static_cast<uint32_t>(header.size()));
-  head += header;
+  RecordWriter w(std::string_view(kItemMagic, 8));
+  w.U32(kVersion);
+  w.U32(static_cast<uint32_t>(header.size()));
+  w.Raw(header);
   WriteFileAtomically(path, [&](std::ostream& os) {
-    os.write(head.data(), static_cast<std::streamsize>(head.size()));
+    os.write(w.bytes().data(), static_cast<std::streamsize>(w.bytes().size()));
     os.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(floats * sizeof(float)));
   });
 }
 
+struct BadItemFile {};
+
 // Reads an item file; returns false (never throws) if it is missing, truncated or corrupted.
 bool ReadItemFile(const std::string& path, int64_t seg_floats, ItemRecord* rec, std::vector<float>* data) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  char fixed[16];  // magic, version, header length
-  if (!in.read(fixed, 16) || std::memcmp(fixed, kItemMagic, 8) != 0) return false;
-  const std::string_view f(fixed, 16);
-  const uint32_t v = GetU32(f, 8), hl = GetU32(f, 12);
-  if (v != kVersion || hl > (64u << 20)) return false;
-  std::string header(hl, '\0');
-  if (!in.read(header.data(), hl)) return false;
+  std::string bytes;
   try {
-    *rec = RecordFromJson(json::parse(header));
-  } catch (const std::exception&) {
+    bytes = ReadFile(path);
+  } catch (const IoError&) {
     return false;
   }
-  if (rec->segments > (int64_t{1} << 32) / std::max<int64_t>(seg_floats, 1)) return false;
-  data->resize(static_cast<size_t>(rec->segments * seg_floats));
-  if (!data->empty() && !in.read(reinterpret_cast<char*>(data->data()), static_cast<std::streamsize>(data->size() * 4))) {
+  try {
+    RecordReader r(bytes, [](const std::string&, const std::string&) { throw BadItemFile{}; });
+    r.Magic(std::string_view(kItemMagic, 8), "an ascnet feature item file");
+    r.Version(kVersion);
+    const auto hl = static_cast<size_t>(r.Uint(4, "header", "the header length"));
+    *rec = RecordFromJson(json::parse(r.Bytes(hl, "header", "the JSON header")));
+    if (rec->segments > (int64_t{1} << 32) / std::max<int64_t>(seg_floats, 1)) return false;
+    data->resize(static_cast<size_t>(rec->segments * seg_floats));
+    const size_t nbytes = data->size() * sizeof(float);
+    if (r.remaining() != nbytes) return false;  // truncated, or trailing garbage
+    if (nbytes > 0) std::memcpy(data->data(), bytes.data() + r.pos(), nbytes);
+  } catch (const BadItemFile&) {
+    return false;
+  } catch (const std::exception&) {  // malformed JSON header
     return false;
   }
-  if (in.peek() != std::char_traits<char>::eof()) return false;  // trailing garbage
   return Crc32(data->data(), data->size() * sizeof(float)) == rec->crc;
 }
 
-// Pack: 64-byte header | float data (64-aligned) | JSON index.
+// Pack: 64-byte header | float data (64-aligned) | JSON index. The data is written as it is
+// gathered (never whole in memory) and read through a memory mapping, so the index and its
+// CRC-32 follow it and the header (a record, core/binary_record.h) holds their places:
+//   magic | u32 version | u32 index CRC-32 | u64 data offset (64) | u64 data bytes |
+//   u64 index offset | u64 index bytes | u32 CRC-32 of the header bytes before it | 12 zero bytes
+constexpr size_t kPackHeaderBytes = 64;
+
 struct PackHeader {
-  char magic[8];
-  uint32_t version;
-  uint32_t index_crc;
-  uint64_t data_offset;
-  uint64_t data_bytes;
-  uint64_t index_offset;
-  uint64_t index_bytes;
-  uint32_t header_crc;  // of the bytes before this field
-  uint32_t reserved[3];
+  uint32_t index_crc = 0;
+  uint64_t data_offset = 0, data_bytes = 0, index_offset = 0, index_bytes = 0;
 };
-static_assert(sizeof(PackHeader) == 64, "pack header is 64 bytes");
+
+std::string EncodePackHeader(const PackHeader& h) {
+  RecordWriter w(std::string_view(kPackMagic, 8));
+  w.U32(kVersion);
+  w.U32(h.index_crc);
+  w.U64(h.data_offset);
+  w.U64(h.data_bytes);
+  w.U64(h.index_offset);
+  w.U64(h.index_bytes);
+  w.Crc32OfAll();
+  w.Raw(std::string(12, '\0'));
+  if (w.bytes().size() != kPackHeaderBytes) throw std::logic_error("feature pack header is not 64 bytes");
+  return w.Take();
+}
+
+// Reads the 64-byte header; `fail(part, problem)` must throw.
+PackHeader DecodePackHeader(std::string_view bytes, const ByteReader::Fail& fail) {
+  RecordReader r(bytes, fail);
+  r.Magic(std::string_view(kPackMagic, 8), "an ascnet feature pack");
+  r.Version(kVersion);
+  PackHeader h;
+  h.index_crc = static_cast<uint32_t>(r.Uint(4, "header", "the index CRC-32"));
+  h.data_offset = r.Uint(8, "header", "the data offset");
+  h.data_bytes = r.Uint(8, "header", "the data size");
+  h.index_offset = r.Uint(8, "header", "the index offset");
+  h.index_bytes = r.Uint(8, "header", "the index size");
+  r.Crc32OfAll("header");
+  return h;
+}
 
 // A read-only memory mapping of a pack.
 struct Mapping {
@@ -215,13 +249,12 @@ bool OpenPack(const std::string& path, int64_t seg_floats, bool verify, Mapping*
     ::close(fd);
     throw FormatError(WithPath(path, why));
   };
-  if (size < sizeof(PackHeader)) fail("truncated pack (" + std::to_string(size) + " bytes, expected a 64-byte header)");
-  PackHeader h{};
-  if (::pread(fd, &h, sizeof h, 0) != static_cast<ssize_t>(sizeof h)) fail("cannot read the pack header");
-  if (std::memcmp(h.magic, kPackMagic, 8) != 0) fail("not an ascnet feature pack (bad magic)");
-  if (h.version != kVersion) fail("unsupported pack version " + std::to_string(h.version));
-  if (Crc32(&h, offsetof(PackHeader, header_crc)) != h.header_crc) fail("pack header checksum mismatch");
-  if (h.data_offset != sizeof(PackHeader) || h.index_offset != h.data_offset + h.data_bytes ||
+  if (size < kPackHeaderBytes) fail("truncated pack (" + std::to_string(size) + " bytes, expected a 64-byte header)");
+  std::string head(kPackHeaderBytes, '\0');
+  if (::pread(fd, head.data(), head.size(), 0) != static_cast<ssize_t>(head.size())) fail("cannot read the pack header");
+  const PackHeader h =
+      DecodePackHeader(head, [&](const std::string& part, const std::string& problem) { fail(part + ": " + problem); });
+  if (h.data_offset != kPackHeaderBytes || h.index_offset != h.data_offset + h.data_bytes ||
       h.index_offset + h.index_bytes != size) {
     fail("pack size is " + std::to_string(size) + " bytes, header expects " +
          std::to_string(h.index_offset + h.index_bytes) + " (truncated or extended)");
@@ -431,8 +464,7 @@ void WritePack(const Dataset& dataset, const CacheLayout& l, int64_t seg_floats,
   const int64_t n = static_cast<int64_t>(dataset.items.size());
   std::vector<ItemRecord> records(static_cast<size_t>(n));
   WriteFileAtomically(l.pack_path, [&](std::ostream& os) {
-    PackHeader h{};
-    os.write(reinterpret_cast<const char*>(&h), sizeof h);  // rewritten below
+    os.write(std::string(kPackHeaderBytes, '\0').data(), kPackHeaderBytes);  // rewritten below
     int64_t offset = 0;
     std::vector<float> buf;
     for (int64_t i = 0; i < n; ++i) {
@@ -458,16 +490,15 @@ void WritePack(const Dataset& dataset, const CacheLayout& l, int64_t seg_floats,
     for (const ItemRecord& r : records) index["items"].push_back(RecordJson(r));
     const std::string idx = index.dump();
     os.write(idx.data(), static_cast<std::streamsize>(idx.size()));
-    std::memcpy(h.magic, kPackMagic, 8);
-    h.version = kVersion;
-    h.data_offset = sizeof(PackHeader);
+    PackHeader h;
+    h.data_offset = kPackHeaderBytes;
     h.data_bytes = static_cast<uint64_t>(offset * seg_floats) * sizeof(float);
     h.index_offset = h.data_offset + h.data_bytes;
     h.index_bytes = idx.size();
     h.index_crc = Crc32(idx.data(), idx.size());
-    h.header_crc = Crc32(&h, offsetof(PackHeader, header_crc));
+    const std::string head = EncodePackHeader(h);
     os.seekp(0);
-    os.write(reinterpret_cast<const char*>(&h), sizeof h);
+    os.write(head.data(), static_cast<std::streamsize>(head.size()));
   });
   std::error_code ec;
   for (int i : scan->todo) fs::remove(l.ItemFile(dataset.items[static_cast<size_t>(i)].path), ec);

@@ -22,8 +22,8 @@ namespace {
 
 using nlohmann::json;
 
-constexpr char kTagHead[5] = "HEAD";
-constexpr char kTagTens[5] = "TENS";
+constexpr std::string_view kTagHead = "HEAD";
+constexpr std::string_view kTagTens = "TENS";
 constexpr uint32_t kNumSections = 2;
 constexpr const char* kFormatName = "ascnet-model-bundle";
 
@@ -31,54 +31,11 @@ constexpr const char* kFormatName = "ascnet-model-bundle";
   throw BundleError(WithPath(name, part + ": " + problem));
 }
 
-
-
 bool HostIsLittleEndian() {
   const uint16_t one = 1;
   unsigned char c;
   std::memcpy(&c, &one, 1);
   return c == 1;
-}
-
-void PutSection(std::string& out, const char* tag, const std::string& payload) {
-  out.append(tag, 4);
-  PutU64(out, payload.size());
-  PutU32(out, Crc32(payload));
-  out.append(payload);
-}
-
-std::string Printable(const std::string& s) {
-  std::string r = "\"";
-  for (unsigned char c : s) {
-    if (c >= 32 && c < 127 && c != '"' && c != '\\') {
-      r.push_back(static_cast<char>(c));
-    } else {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      r += buf;
-    }
-  }
-  return r + "\"";
-}
-
-/// Reads one section with the expected tag; returns its payload.
-std::string ReadSection(ByteReader& r, const char* tag, int index, const std::string& name) {
-  const std::string part = "section " + Str(index) + " (" + tag + ")";
-  const std::string got = r.Bytes(4, part, "the section tag");
-  if (got != std::string(tag, 4)) Fail(name, part, "tag is " + Printable(got) + ", expected \"" + tag + "\"");
-  const uint64_t len = r.Uint(8, part, "the section length");
-  const uint32_t stored = static_cast<uint32_t>(r.Uint(4, part, "the section CRC-32"));
-  if (len > r.remaining()) {
-    Fail(name, part,
-         "truncated: the section length says " + Str(len) + " bytes but only " + Str(r.remaining()) + " remain");
-  }
-  std::string payload = r.Bytes(static_cast<size_t>(len), part, "the section payload");
-  const uint32_t computed = Crc32(payload);
-  if (computed != stored) {
-    Fail(name, part,
-         "CRC-32 mismatch (stored " + HexU32(stored) + ", computed " + HexU32(computed) + "): the file is corrupted");
-  }
-  return payload;
 }
 
 const char* DtypeName(torch::ScalarType t) {
@@ -126,22 +83,14 @@ struct Container {
 Container ReadContainer(const std::string& bytes, const std::string& name) {
   if (!HostIsLittleEndian()) Fail(name, "container", "big-endian hosts are not supported");
   Container c;
-  ByteReader r(bytes, [&](const std::string& part, const std::string& problem) { Fail(name, part, problem); });
-  const std::string magic = r.Bytes(8, "magic", "the 8-byte magic \"ASCNETB1\"");
-  if (magic != std::string(kBundleMagic, 8)) {
-    Fail(name, "magic", "found " + Printable(magic) + ", expected \"" + std::string(kBundleMagic) +
-                            "\" (not an ascnet model bundle)");
-  }
-  c.version = static_cast<uint32_t>(r.Uint(4, "version", "the format version"));
-  if (c.version != kBundleVersion) {
-    Fail(name, "version",
-         "unsupported format version " + Str(c.version) + " (this build reads version " + Str(kBundleVersion) + ")");
-  }
+  RecordReader r(bytes, [&](const std::string& part, const std::string& problem) { Fail(name, part, problem); });
+  r.Magic(std::string_view(kBundleMagic, 8), "an ascnet model bundle");
+  c.version = r.Version(kBundleVersion);
   const uint32_t count = static_cast<uint32_t>(r.Uint(4, "container", "the section count"));
   if (count != kNumSections) Fail(name, "container", "section count is " + Str(count) + ", expected 2");
-  c.head_text = ReadSection(r, kTagHead, 1, name);
-  c.tensors = ReadSection(r, kTagTens, 2, name);
-  if (r.remaining() != 0) Fail(name, "container", Str(r.remaining()) + " unexpected bytes after the last section");
+  c.head_text = r.Section(kTagHead, 1);
+  c.tensors = r.Section(kTagTens, 2);
+  r.End("container", "the last section");
   return c;
 }
 
@@ -422,12 +371,12 @@ std::string EncodeBundle(const ModelBundle& b) {
   }
   head["tensors"] = dir;
   const std::string head_text = head.dump(1);
-  std::string out(kBundleMagic, 8);
-  PutU32(out, kBundleVersion);
-  PutU32(out, kNumSections);
-  PutSection(out, kTagHead, head_text);
-  PutSection(out, kTagTens, data);
-  return out;
+  RecordWriter w(std::string_view(kBundleMagic, 8));
+  w.U32(kBundleVersion);
+  w.U32(kNumSections);
+  w.Section(kTagHead, head_text);
+  w.Section(kTagTens, data);
+  return w.Take();
 }
 
 void SaveBundle(const std::string& path, const ModelBundle& b) {
