@@ -21,6 +21,8 @@
 #include "ascnet/features/options.h"
 #include "ascnet/model/arch.h"
 #include "ascnet/train/options.h"
+#include "../../fuzz/config_check.h"
+#include "../../fuzz/dataset_check.h"
 #include "../../fuzz/feature_cache_check.h"
 #include "../../fuzz/fuzz_util.h"
 #include "../../fuzz/serve_protocol_check.h"
@@ -33,7 +35,6 @@ namespace {
 namespace fs = std::filesystem;
 
 using reliability::ReplayFuzzInputs;
-using ascnet_fuzz::SplitParts;  // the fuzzers' own splitting of multi-file inputs
 
 // The replay helper itself: a target whose corpus folder is missing or holds only empty files
 // fails, even when it has crash inputs (which are still replayed).
@@ -102,101 +103,22 @@ TEST(FuzzRegressions, Audio) {
   fs::remove_all(dir);
 }
 
-// Mirrors fuzz/fuzz_dataset.cpp's layouts.
-std::string Layout(const std::string& target, const fs::path& root, uint8_t mode, const std::vector<std::string>& parts) {
-  auto part = [&](size_t i) { return i < parts.size() ? parts[i] : std::string(); };
-  auto put = [](const fs::path& p, const std::string& s) {
-    fs::create_directories(p.parent_path());
-    reliability::WriteBytes(p, s);
-  };
-  if (target == "fuzz_dataset_csv") {
-    if (mode % 2 == 0) {
-      put(root / "meta.csv", part(0));
-      return "csv:" + (root / "meta.csv").string();
-    }
-    put(root / "UrbanSound8K" / "metadata" / "UrbanSound8K.csv", part(0));
-    return "urbansound8k:" + root.string();
-  }
-  if (target == "fuzz_dataset_litis") {
-    put(root / "relation_wav_examples.txt", part(0));
-    if (mode % 2 == 0) {
-      put(root / "fold3026-matrices_Learn.txt", part(1));
-      put(root / "fold3026-matrices_Test.txt", part(2));
-    } else {
-      put(root / "fold3026-matrices_v7.mat", part(1));
-    }
-    return "litis:" + root.string();
-  }
-  if (target == "fuzz_dataset_tut") {
-    const std::string kind = std::vector<std::string>{"dcase2016", "dcase2017", "tau2019"}[mode % 3];
-    const std::string ext = kind == "tau2019" ? ".csv" : ".txt";
-    put(root / ("meta" + ext), part(0));
-    put(root / "evaluation_setup" / ("fold1_train" + ext), part(1));
-    put(root / "evaluation_setup" / ("fold1_test" + ext), part(2));
-    if (parts.size() > 3) put(root / "evaluation_setup" / ("fold1_evaluate" + ext), part(3));
-    if (parts.size() > 4) put(root / "evaluation_setup" / ("fold2_train" + ext), part(4));
-    return kind + ":" + root.string();
-  }
-  put(root / "meta" / "esc50.csv", part(0));
-  return "esc50:" + root.string();
-}
-
+// Each dataset fuzzer's own check (fuzz/dataset_check.h, the layout its ASCNET_FUZZ_LAYOUT
+// picks); traps on labels or split indices out of range or an untyped error.
 TEST(FuzzRegressions, DatasetMetadata) {
-  for (const std::string target : {"fuzz_dataset_csv", "fuzz_dataset_litis", "fuzz_dataset_tut", "fuzz_dataset_esc50"}) {
-    ReplayFuzzInputs(target, [&](const fs::path& p, const std::string& bytes) {
-      const fs::path root = reliability::TempDir("fuzz_dataset");
-      const uint8_t mode = static_cast<uint8_t>(bytes[0]);
-      const std::string spec = Layout(target, root, mode, SplitParts(bytes.substr(1)));
-      DatasetOptions o;
-      o.check_files = false;
-      o.esc10 = mode & 0x80;
-      try {
-        const Dataset ds = LoadDataset(spec, o);
-        for (const auto& it : ds.items) {
-          EXPECT_GE(it.label, 0) << p;
-          EXPECT_LT(it.label, static_cast<int>(ds.classes.size())) << p;
-        }
-        for (const auto& s : ds.splits)
-          for (const auto* v : {&s.train, &s.test})
-            for (int i : *v) EXPECT_TRUE(i >= 0 && i < static_cast<int>(ds.items.size())) << p;
-      } catch (const FormatError&) {
-      } catch (const ConfigError&) {
-      }
-      fs::remove_all(root);
+  const std::pair<const char*, int> targets[] = {
+      {"fuzz_dataset_csv", 1}, {"fuzz_dataset_litis", 2}, {"fuzz_dataset_tut", 3}, {"fuzz_dataset_esc50", 4}};
+  for (const auto& [target, layout] : targets) {
+    ReplayFuzzInputs(target, [layout = layout](const fs::path&, const std::string& bytes) {
+      ascnet_fuzz::CheckDatasetInput(layout, bytes);
     });
   }
 }
 
-template <typename T, bool kValidate>
-void ConfigRoundTrip(const nlohmann::json& j, const fs::path& p) {
-  T a;
-  try {
-    from_json(j, a);
-    if constexpr (kValidate) a.Validate();
-  } catch (const Error&) {
-    return;
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << p << ": untyped error " << e.what();
-    return;
-  }
-  nlohmann::json out = a;
-  T b;
-  EXPECT_NO_THROW(from_json(out, b)) << p;
-  EXPECT_EQ(nlohmann::json(b).dump(), out.dump()) << p;
-}
-
+// fuzz_config's own check (fuzz/config_check.h): an accepted config must round-trip unchanged;
+// anything but an ascnet error escaping the parser fails the test.
 TEST(FuzzRegressions, Configs) {
-  ReplayFuzzInputs("fuzz_config", [](const fs::path& p, const std::string& bytes) {
-    const nlohmann::json j = nlohmann::json::parse(bytes.begin() + 1, bytes.end(), nullptr, false);
-    if (j.is_discarded()) return;  // not JSON: the fuzzer stops there too
-    switch (static_cast<uint8_t>(bytes[0]) % 5) {
-      case 0: ConfigRoundTrip<FeatureConfig, true>(j, p); break;
-      case 1: ConfigRoundTrip<ArchConfig, true>(j, p); break;
-      case 2: ConfigRoundTrip<TrainOptions, true>(j, p); break;
-      case 3: ConfigRoundTrip<Calibrator, false>(j, p); break;
-      case 4: ConfigRoundTrip<CalibrationOptions, true>(j, p); break;
-    }
-  });
+  ReplayFuzzInputs("fuzz_config", [](const fs::path&, const std::string& bytes) { ascnet_fuzz::CheckConfigInput(bytes); });
 }
 
 // fuzz_config found nlohmann's get<int>() turning 2.4e122 into an int (undefined behaviour);
