@@ -1,37 +1,17 @@
-// Model bundle loading (DecodeBundle, LibTorch) on arbitrary bytes. The first byte picks:
-//   even  the input is the whole bundle file
-//   odd   the input is "<JSON header>\n--8<--\n<tensor bytes>", wrapped into a container
-//         with correct section lengths and CRC-32s, so that the header and tensor directory
-//         checks are reached
+// Model bundle loading (DecodeBundle, LibTorch) on arbitrary bytes, framed by
+// bundle_input.h (first byte even: the whole bundle file; odd: header JSON + tensor bytes
+// wrapped with correct section lengths and CRC-32s, so that the header and tensor directory
+// checks are reached).
 // Only BundleError (a FormatError naming the file and part) may come out; an accepted
 // bundle must validate and re-encode to the same bytes.
-#include <zlib.h>
-
 #include <cstdlib>
 #include <cstring>
 #include <string>
 
 #include "ascnet/core/error.h"
 #include "ascnet/model/bundle.h"
+#include "bundle_input.h"
 #include "fuzz_util.h"
-
-namespace {
-
-void PutU32(std::string& s, uint32_t v) {
-  for (int i = 0; i < 4; ++i) s += static_cast<char>((v >> (8 * i)) & 0xff);
-}
-void PutU64(std::string& s, uint64_t v) {
-  for (int i = 0; i < 8; ++i) s += static_cast<char>((v >> (8 * i)) & 0xff);
-}
-void PutSection(std::string& out, const char* tag, const std::string& payload) {
-  out.append(tag, 4);
-  PutU64(out, payload.size());
-  PutU32(out, static_cast<uint32_t>(
-                  crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(payload.data()), payload.size())));
-  out += payload;
-}
-
-}  // namespace
 
 // ASCNET_FUZZ_DUMP_SEED=DIR: writes seed bundles (a tiny valid CNN bundle, raw and split) into DIR.
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
@@ -64,18 +44,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;
-  std::string in(reinterpret_cast<const char*>(data) + 1, size - 1);
-  std::string bytes;
-  if (data[0] % 2 == 0) {
-    bytes = std::move(in);
-  } else {
-    const auto parts = ascnet_fuzz::SplitParts(in);
-    bytes = std::string("ASCNETB1", 8);
-    PutU32(bytes, 1);
-    PutU32(bytes, 2);
-    PutSection(bytes, "HEAD", parts[0]);
-    PutSection(bytes, "TENS", parts.size() > 1 ? parts[1] : std::string());
-  }
+  const std::string bytes = ascnet_fuzz::BundleBytes(std::string(reinterpret_cast<const char*>(data), size));
   try {
     ascnet::ModelBundle b = ascnet::DecodeBundle(bytes, "fuzz.ascnet");
     b.Validate("fuzz.ascnet");

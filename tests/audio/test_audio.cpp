@@ -18,6 +18,7 @@
 #include "ascnet/audio/decode.h"
 #include "ascnet/audio/resample.h"
 #include "ascnet/core/error.h"
+#include "common/temp_dir.h"
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
@@ -29,19 +30,8 @@ constexpr double kPi = 3.14159265358979323846;
 
 class AudioTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() /
-           ("ascnet_audio_" + std::to_string(::getpid()) + "_" + info->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
-  fs::path dir_;
+  std::string Path(const std::string& name) const { return dir_.File(name); }
+  testing::TempDir dir_;  // tests/common/temp_dir.h: a fresh folder per test, removed after it
 };
 
 // Sine of `freq` Hz, amplitude `amp`, per channel c the phase is shifted by c*0.5 rad.

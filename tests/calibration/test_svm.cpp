@@ -12,6 +12,7 @@
 #include "ascnet/calibration/linear_svm.h"
 #include "ascnet/calibration/scaler.h"
 #include "ascnet/core/error.h"
+#include "common/cli_runner.h"
 #include "synthetic.h"
 
 namespace ascnet {
@@ -192,14 +193,10 @@ TEST(LinearSvm, MatchesScikitLearnLinearSVC) {
       "a = np.loadtxt(sys.argv[1]); X, t = a[:, :3], a[:, 3].astype(int)\n"
       "m = LinearSVC(C=0.1, loss='squared_hinge', dual=True, tol=1e-8, max_iter=1000000, intercept_scaling=1).fit(X, t)\n"
       "print(' '.join(repr(float(v)) for v in m.decision_function(X).ravel()))\" " + path;
-  std::string text;
-  if (FILE* pipe = popen(cmd.c_str(), "r")) {
-    char buf[4096];
-    while (fgets(buf, sizeof(buf), pipe)) text += buf;
-    pclose(pipe);
-  }
+  const test::CliResult run = test::RunCommand(cmd);
+  const std::string text = run.out + run.err;
   std::remove(path.c_str());
-  std::istringstream is(text);
+  std::istringstream is(run.out);
   std::vector<double> ref;
   for (double v; is >> v;) ref.push_back(v);
   ASSERT_EQ(ref.size(), d.data.size()) << "sklearn run failed: " << text;

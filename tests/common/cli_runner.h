@@ -1,4 +1,5 @@
-// Runs the `ascnet` binary (path from ASCNET_CLI) and captures exit code, stdout, stderr.
+// Runs a command (RunCommand) or the `ascnet` binary (RunCli, path from ASCNET_CLI) and
+// captures exit code, stdout, stderr.
 #pragma once
 
 #include <sys/wait.h>
@@ -28,15 +29,16 @@ inline std::string Slurp(const std::string& path) {
   return ss.str();
 }
 
-/// `args` is appended to the binary path as shell words (quote paths yourself).
-inline CliResult RunCli(const std::string& args, const std::string& stdin_file = "") {
+/// Runs `command` with /bin/sh (quote paths yourself), stdout and stderr captured separately;
+/// code is the exit status, or 128 + the signal that ended it.
+inline CliResult RunCommand(const std::string& command, const std::string& stdin_file = "") {
   namespace fs = std::filesystem;
   static int counter = 0;
   const fs::path dir = fs::temp_directory_path() / ("ascnet_cli_" + std::to_string(::getpid()));
   fs::create_directories(dir);
   const std::string out = (dir / ("out" + std::to_string(counter) + ".txt")).string();
   const std::string err = (dir / ("err" + std::to_string(counter++) + ".txt")).string();
-  std::string cmd = std::string(ASCNET_CLI) + " " + args + " >" + out + " 2>" + err;
+  std::string cmd = command + " >" + out + " 2>" + err;
   if (!stdin_file.empty()) cmd += " <" + stdin_file;
   const int status = std::system(cmd.c_str());
   CliResult r;
@@ -44,6 +46,11 @@ inline CliResult RunCli(const std::string& args, const std::string& stdin_file =
   r.out = Slurp(out);
   r.err = Slurp(err);
   return r;
+}
+
+/// `args` is appended to the binary path as shell words (quote paths yourself).
+inline CliResult RunCli(const std::string& args, const std::string& stdin_file = "") {
+  return RunCommand(std::string(ASCNET_CLI) + " " + args, stdin_file);
 }
 
 /// Parses JSON-lines output (one object per non-empty line).

@@ -7,22 +7,16 @@
 #include "ascnet/core/error.h"
 #include "ascnet/core/file_lock.h"
 #include "ascnet/core/fs.h"
+#include "common/temp_dir.h"
 
 using namespace ascnet;
 namespace fs = std::filesystem;
 
-namespace {
-std::string TempLock(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("ascnet_test_lock_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  const std::string path = (dir / name).string();
-  fs::remove(path);
-  return path;
-}
-}  // namespace
+using ascnet::testing::TempDir;  // tests/common/temp_dir.h
 
 TEST(FileLock, HeldLockIsRefusedAndNamesItsOwner) {
-  const std::string path = TempLock("held.lock");
+  const TempDir dir;
+  const std::string path = dir.File("held.lock");
   std::optional<FileLock> a = FileLock::TryAcquire(path);
   ASSERT_TRUE(a.has_value());
   EXPECT_FALSE(a->taken_over().has_value());
@@ -41,7 +35,8 @@ TEST(FileLock, HeldLockIsRefusedAndNamesItsOwner) {
 }
 
 TEST(FileLock, LockOfADeadOwnerIsTakenOver) {
-  const std::string path = TempLock("dead.lock");
+  const TempDir dir;
+  const std::string path = dir.File("dead.lock");
   const pid_t child = ::fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
@@ -59,7 +54,8 @@ TEST(FileLock, LockOfADeadOwnerIsTakenOver) {
 }
 
 TEST(FileLock, WaiterGetsTheLockWhenTheOwnerReleases) {
-  const std::string path = TempLock("wait.lock");
+  const TempDir dir;
+  const std::string path = dir.File("wait.lock");
   int ready[2];
   ASSERT_EQ(::pipe(ready), 0);
   const pid_t child = ::fork();

@@ -4,14 +4,15 @@
 
 #include "ascnet/core/error.h"
 #include "ascnet/core/fs.h"
+#include "common/temp_dir.h"
 
 using namespace ascnet;
 namespace fs = std::filesystem;
 
 TEST(Fs, AtomicWriteReplacesOnlyOnSuccess) {
-  const fs::path dir = fs::temp_directory_path() / "ascnet_test_fs";
-  fs::create_directories(dir);
-  const std::string path = (dir / "out.txt").string();
+  const ascnet::testing::TempDir tmp;
+  const fs::path& dir = tmp.path();
+  const std::string path = tmp.File("out.txt");
   WriteFileAtomically(path, [](std::ostream& os) { os << "first"; });
   EXPECT_EQ(ReadFile(path), "first");
   EXPECT_THROW(WriteFileAtomically(path,
@@ -24,7 +25,6 @@ TEST(Fs, AtomicWriteReplacesOnlyOnSuccess) {
   size_t n = 0;
   for (auto& e : fs::directory_iterator(dir)) n += e.path().filename().string().find(".tmp.") != std::string::npos;
   EXPECT_EQ(n, 0u) << "temporary file left behind";
-  fs::remove_all(dir);
 }
 
 TEST(Fs, UnwritableDirectoryGivesIoErrorNamingPath) {

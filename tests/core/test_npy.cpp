@@ -5,6 +5,7 @@
 
 #include "ascnet/core/error.h"
 #include "ascnet/core/npy.h"
+#include "common/temp_dir.h"
 
 using namespace ascnet;
 
@@ -26,13 +27,13 @@ TEST(Npy, OneDimensionalHeaderHasTrailingComma) {
 }
 
 TEST(Npy, FileRoundTrip) {
-  const std::string path = (std::filesystem::temp_directory_path() / "ascnet_test_npy.npy").string();
+  const ascnet::testing::TempDir dir;
+  const std::string path = dir.File("x.npy");
   float x[4] = {1, -2, 3.5f, 0};
   WriteNpy(path, x, {2, 2});
   NpyArray a = ReadNpy(path);
   EXPECT_EQ(a.shape, (std::vector<int64_t>{2, 2}));
   EXPECT_FLOAT_EQ(a.data[2], 3.5f);
-  std::remove(path.c_str());
 }
 
 TEST(Npy, RejectsBadInput) {

@@ -15,6 +15,7 @@
 #include "ascnet/core/file_lock.h"
 #include "ascnet/data/feature_cache.h"
 #include "ascnet/features/extractor.h"
+#include "common/temp_dir.h"
 
 using namespace ascnet;
 namespace fs = std::filesystem;
@@ -37,8 +38,6 @@ void WriteTone(const fs::path& path, double freq, double seconds, int rate = 220
 class FeatureCacheTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("ascnet_cache_test_" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
     fs::create_directories(dir_ / "audio");
     WriteTone(dir_ / "audio/a1.wav", 300, 4.5);
     WriteTone(dir_ / "audio/a2.wav", 320, 2.5);
@@ -49,10 +48,9 @@ class FeatureCacheTest : public ::testing::Test {
     opts_.root = (dir_ / "cache").string();
     opts_.progress = false;
   }
-  void TearDown() override { fs::remove_all(dir_); }
   Dataset Load() { return LoadDataset("csv:" + (dir_ / "meta.csv").string()); }
 
-  fs::path dir_;
+  ascnet::testing::TempDir dir_;  // removed with the fixture
   CacheOptions opts_;
   FeatureConfig cfg_ = FeatureConfig::Preset("logmel");
 };
@@ -214,18 +212,18 @@ TEST_F(FeatureCacheTest, ABuildWaitsForTheLockHolderAndTakesOverADeadOnesLock) {
     held.reset();
   });
   opts_.progress = true;
-  testing::internal::CaptureStderr();
+  ::testing::internal::CaptureStderr();
   FeatureCache c = FeatureCache::Build(ds, cfg_, opts_);
-  const std::string err = testing::internal::GetCapturedStderr();
+  const std::string err = ::testing::internal::GetCapturedStderr();
   releaser.join();
   EXPECT_NE(err.find("waiting for the feature cache being built by " + LockOwner::Self().host), std::string::npos) << err;
   ExpectMatchesDirectExtraction(c, ds);
   // A record left under a free lock: its owner died while building; the next build says so.
   fs::remove(c.pack_path());
   std::ofstream(lock) << R"({"host":"node7","pid":4242,"since":"2026-01-01T00:00:00Z"})" << "\n";
-  testing::internal::CaptureStderr();
+  ::testing::internal::CaptureStderr();
   FeatureCache d = FeatureCache::Build(ds, cfg_, opts_);
-  const std::string err2 = testing::internal::GetCapturedStderr();
+  const std::string err2 = ::testing::internal::GetCapturedStderr();
   EXPECT_NE(err2.find("taking over the cache build of node7:4242"), std::string::npos) << err2;
   EXPECT_EQ(d.extracted(), 4);
   EXPECT_EQ(FileLock::Holder(lock), std::nullopt);

@@ -13,6 +13,8 @@
 
 #include "ascnet/core/error.h"
 #include "ascnet/eval/metrics.h"
+#include "common/cli_runner.h"
+#include "common/temp_dir.h"
 
 namespace ascnet {
 namespace {
@@ -71,10 +73,8 @@ bool SklearnAvailable() {
 
 // Runs scikit-learn on the labels and returns {accuracy, macro F1, macro precision, macro recall}.
 std::vector<double> Sklearn(const std::vector<int>& truth, const std::vector<int>& pred, int k) {
-  char tmpl[] = "/tmp/ascnet_metrics_XXXXXX";
-  const int fd = mkstemp(tmpl);
-  if (fd < 0) return {};
-  const std::string path = tmpl;
+  const testing::TempDir dir;  // common/temp_dir.h
+  const std::string path = dir.File("labels.txt");
   {
     std::ofstream f(path);
     for (size_t i = 0; i < truth.size(); ++i) f << truth[i] << " " << pred[i] << "\n";
@@ -88,17 +88,8 @@ std::vector<double> Sklearn(const std::vector<int>& truth, const std::vector<int
       " repr(recall_score(t, p, **kw)))\n";
   const std::string cmd = "/usr/bin/python3 -c \"" + script + "\" " + path + " " + std::to_string(k);
   std::vector<double> out;
-  if (FILE* pipe = popen(cmd.c_str(), "r")) {
-    char buf[512];
-    std::string text;
-    while (fgets(buf, sizeof(buf), pipe)) text += buf;
-    pclose(pipe);
-    std::istringstream is(text);
-    double v;
-    while (is >> v) out.push_back(v);
-  }
-  std::remove(path.c_str());
-  close(fd);
+  std::istringstream is(test::RunCommand(cmd).out);
+  for (double v; is >> v;) out.push_back(v);
   return out;
 }
 

@@ -12,10 +12,11 @@
 #include "ascnet/model/bundle.h"
 #include "common/cli_runner.h"
 #include "experiment/small_experiment.h"
-#include "infer/infer_fixtures.h"
+#include "common/tone_dataset.h"
 
 using namespace ascnet;
 using namespace ascnet::test;
+using ascnet::testing::MakeToneDataset;  // common/tone_dataset.h
 namespace fs = std::filesystem;
 
 namespace {

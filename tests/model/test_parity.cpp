@@ -2,15 +2,14 @@
 // must give the same logits, pooled features and attention vectors to 1e-4 relative.
 // Skipped when Debian's /usr/bin/python3 cannot import torch and numpy.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 
 #include "ascnet/model/export.h"
 #include "ascnet/model/networks.h"
+#include "common/cli_runner.h"
 #include "test_util.h"
 
 namespace ascnet {
@@ -21,17 +20,11 @@ bool PeerAvailable() {
   return ok;
 }
 
+// Exit code and output (stdout, then stderr) of the Python peer.
 std::pair<int, std::string> RunPeer(const std::string& args) {
-  const std::string cmd =
-      std::string("/usr/bin/python3 \"") + ASCNET_SOURCE_DIR + "/bench/peers/ascnet_peer.py\" " + args + " 2>&1";
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return {-1, "popen failed"};
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  const test::CliResult r =
+      test::RunCommand(std::string("/usr/bin/python3 \"") + ASCNET_SOURCE_DIR + "/bench/peers/ascnet_peer.py\" " + args);
+  return {r.code, r.out + r.err};
 }
 
 void CheckParity(ArchConfig arch) {

@@ -6,8 +6,6 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
-#include <zlib.h>
-
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -16,6 +14,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "ascnet/core/binary_record.h"
 #include "ascnet/core/error.h"
 #include "ascnet/core/fs.h"
 #include "ascnet/core/npy.h"
@@ -136,9 +135,9 @@ std::string WithIndex(const std::string& pack, const std::string& index) {
   std::string out = pack.substr(0, index_offset) + index;
   const uint64_t n = index.size();
   std::memcpy(&out[40], &n, 8);
-  const uint32_t icrc = static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(index.data()), index.size()));
+  const uint32_t icrc = Crc32(index);
   std::memcpy(&out[12], &icrc, 4);
-  const uint32_t hcrc = static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(out.data()), 48));
+  const uint32_t hcrc = Crc32(out.data(), 48);
   std::memcpy(&out[48], &hcrc, 4);  // header_crc covers the 48 bytes before it
   return out;
 }

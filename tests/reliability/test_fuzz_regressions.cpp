@@ -1,11 +1,14 @@
-// Every input the fuzzers (fuzz/) crashed on, replayed through the same entry points: each
-// must now give a typed ascnet error or a consistent result. The inputs live in
-// tests/reliability/crashes/<fuzz target>/ (first byte = the fuzzer's mode byte).
+// Every input the fuzzers (fuzz/) crashed on, and each fuzzer's corpus, replayed through the
+// same entry points: each must now give a typed ascnet error or a consistent result. The
+// inputs live in tests/reliability/crashes/<fuzz target>/ and fuzz/corpus/<fuzz target>/
+// (first byte = the fuzzer's mode byte); fuzz_replay.h fails a replay whose corpus is missing
+// or empty.
 #include <filesystem>
 #include <memory>
 #include <fstream>
 #include <sstream>
 
+#include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -18,8 +21,12 @@
 #include "ascnet/features/options.h"
 #include "ascnet/model/arch.h"
 #include "ascnet/train/options.h"
+#include "../../fuzz/config_check.h"
+#include "../../fuzz/dataset_check.h"
+#include "../../fuzz/feature_cache_check.h"
 #include "../../fuzz/fuzz_util.h"
 #include "../../fuzz/serve_protocol_check.h"
+#include "fuzz_replay.h"
 #include "reliability_util.h"
 
 namespace ascnet {
@@ -27,36 +34,45 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The inputs to replay for a fuzz target: the crashes it found (tests/reliability/crashes/
-// <target>/, when it found any) and its corpus (fuzz/corpus/<target>/, the seeds plus what the
-// fuzzing runs kept). A target with neither is a test failure, never a silent pass.
-std::vector<fs::path> Inputs(const std::string& target) {
-  std::vector<fs::path> v;
-  for (const fs::path& dir : {fs::path(ASCNET_FUZZ_CRASHES) / target, fs::path(ASCNET_FUZZ_CORPUS) / target}) {
-    if (!fs::is_directory(dir)) continue;
-    for (const auto& e : fs::directory_iterator(dir))
-      if (e.is_regular_file()) v.push_back(e.path());
-  }
-  std::sort(v.begin(), v.end());
-  if (v.empty()) {
-    ADD_FAILURE() << "no inputs to replay for " << target << " (expected files in " << ASCNET_FUZZ_CRASHES << "/"
-                  << target << " or " << ASCNET_FUZZ_CORPUS << "/" << target << ")";
-  }
-  return v;
+using reliability::ReplayFuzzInputs;
+
+// The replay helper itself: a target whose corpus folder is missing or holds only empty files
+// fails, even when it has crash inputs (which are still replayed).
+TEST(FuzzRegressions, ReplayFailsWithoutANonEmptyCorpus) {
+  const fs::path root = reliability::TempDir("fuzz_replay_guard");
+  fs::create_directories(root / "crashes");
+  fs::create_directories(root / "corpus");
+  reliability::WriteBytes(root / "crashes" / "c1", "x");
+  reliability::WriteBytes(root / "corpus" / "empty", "");
+  const reliability::FuzzInputDirs dirs{root / "crashes", root / "corpus"};
+  int seen = 0;
+  auto count = [&](const fs::path&, const std::string&) { ++seen; };
+  int n = 0;
+  EXPECT_NONFATAL_FAILURE(n = ReplayFuzzInputs("guard", count, dirs), "no non-empty corpus input replayed");
+  EXPECT_EQ(n, 1);
+  const reliability::FuzzInputDirs no_corpus{root / "crashes", root / "missing"};
+  EXPECT_NONFATAL_FAILURE(ReplayFuzzInputs("guard", count, no_corpus), "no non-empty corpus input replayed");
+  EXPECT_EQ(seen, 2);  // the crash input, twice; never the empty corpus file
+  reliability::WriteBytes(root / "corpus" / "seed", "y");
+  EXPECT_EQ(ReplayFuzzInputs("guard", count, dirs), 2);
+  fs::remove_all(root);
 }
 
-using ascnet_fuzz::SplitParts;  // the fuzzers' own splitting of multi-file inputs
-
 TEST(FuzzRegressions, ServeProtocol) {
-  for (const fs::path& p : Inputs("fuzz_serve_protocol")) {
-    SCOPED_TRACE(p.string());
-    ascnet_fuzz::CheckServeProtocol(ReadFile(p.string()));  // traps on an inconsistency
-  }
+  ReplayFuzzInputs("fuzz_serve_protocol", [](const fs::path&, const std::string& bytes) {
+    ascnet_fuzz::CheckServeProtocol(bytes);  // traps on an inconsistency
+  });
+}
+
+// fuzz_feature_cache's own check (fuzz/feature_cache_check.h) on its corpus: damaged packs,
+// indexes with valid checksums, item files; traps on a wrong segment or an untyped error.
+TEST(FuzzRegressions, FeatureCache) {
+  ReplayFuzzInputs("fuzz_feature_cache",
+                   [](const fs::path&, const std::string& bytes) { ascnet_fuzz::CheckFeatureCache(bytes); });
 }
 
 TEST(FuzzRegressions, Npy) {
-  for (const fs::path& p : Inputs("fuzz_npy")) {
-    const std::string bytes = ReadFile(p.string());
+  ReplayFuzzInputs("fuzz_npy", [](const fs::path& p, const std::string& bytes) {
     try {
       const NpyArray a = DecodeNpy(bytes, p.string());
       EXPECT_EQ(static_cast<int64_t>(a.data.size()), a.NumElements()) << p;
@@ -64,14 +80,12 @@ TEST(FuzzRegressions, Npy) {
     } catch (const FormatError& e) {
       EXPECT_NE(std::string(e.what()).find(p.string()), std::string::npos) << e.what();
     }
-  }
+  });
 }
 
 TEST(FuzzRegressions, Audio) {
   const fs::path dir = reliability::TempDir("fuzz_audio");
-  for (const fs::path& p : Inputs("fuzz_audio")) {
-    const std::string bytes = ReadFile(p.string());
-    if (bytes.empty()) continue;
+  ReplayFuzzInputs("fuzz_audio", [&](const fs::path& p, const std::string& bytes) {
     const std::string file = (dir / "input.audio").string();
     reliability::WriteBytes(file, bytes.substr(1));
     AudioOptions o;
@@ -85,109 +99,26 @@ TEST(FuzzRegressions, Audio) {
     } catch (const IoError& e) {
       EXPECT_NE(std::string(e.what()).find(file), std::string::npos) << e.what();
     }
-  }
+  });
   fs::remove_all(dir);
 }
 
-// Mirrors fuzz/fuzz_dataset.cpp's layouts.
-std::string Layout(const std::string& target, const fs::path& root, uint8_t mode, const std::vector<std::string>& parts) {
-  auto part = [&](size_t i) { return i < parts.size() ? parts[i] : std::string(); };
-  auto put = [](const fs::path& p, const std::string& s) {
-    fs::create_directories(p.parent_path());
-    reliability::WriteBytes(p, s);
-  };
-  if (target == "fuzz_dataset_csv") {
-    if (mode % 2 == 0) {
-      put(root / "meta.csv", part(0));
-      return "csv:" + (root / "meta.csv").string();
-    }
-    put(root / "UrbanSound8K" / "metadata" / "UrbanSound8K.csv", part(0));
-    return "urbansound8k:" + root.string();
-  }
-  if (target == "fuzz_dataset_litis") {
-    put(root / "relation_wav_examples.txt", part(0));
-    if (mode % 2 == 0) {
-      put(root / "fold3026-matrices_Learn.txt", part(1));
-      put(root / "fold3026-matrices_Test.txt", part(2));
-    } else {
-      put(root / "fold3026-matrices_v7.mat", part(1));
-    }
-    return "litis:" + root.string();
-  }
-  if (target == "fuzz_dataset_tut") {
-    const std::string kind = std::vector<std::string>{"dcase2016", "dcase2017", "tau2019"}[mode % 3];
-    const std::string ext = kind == "tau2019" ? ".csv" : ".txt";
-    put(root / ("meta" + ext), part(0));
-    put(root / "evaluation_setup" / ("fold1_train" + ext), part(1));
-    put(root / "evaluation_setup" / ("fold1_test" + ext), part(2));
-    if (parts.size() > 3) put(root / "evaluation_setup" / ("fold1_evaluate" + ext), part(3));
-    if (parts.size() > 4) put(root / "evaluation_setup" / ("fold2_train" + ext), part(4));
-    return kind + ":" + root.string();
-  }
-  put(root / "meta" / "esc50.csv", part(0));
-  return "esc50:" + root.string();
-}
-
+// Each dataset fuzzer's own check (fuzz/dataset_check.h, the layout its ASCNET_FUZZ_LAYOUT
+// picks); traps on labels or split indices out of range or an untyped error.
 TEST(FuzzRegressions, DatasetMetadata) {
-  for (const std::string target : {"fuzz_dataset_csv", "fuzz_dataset_litis", "fuzz_dataset_tut", "fuzz_dataset_esc50"}) {
-    for (const fs::path& p : Inputs(target)) {
-      const std::string bytes = ReadFile(p.string());
-      if (bytes.empty()) continue;
-      const fs::path root = reliability::TempDir("fuzz_dataset");
-      const uint8_t mode = static_cast<uint8_t>(bytes[0]);
-      const std::string spec = Layout(target, root, mode, SplitParts(bytes.substr(1)));
-      DatasetOptions o;
-      o.check_files = false;
-      o.esc10 = mode & 0x80;
-      try {
-        const Dataset ds = LoadDataset(spec, o);
-        for (const auto& it : ds.items) {
-          EXPECT_GE(it.label, 0) << p;
-          EXPECT_LT(it.label, static_cast<int>(ds.classes.size())) << p;
-        }
-        for (const auto& s : ds.splits)
-          for (const auto* v : {&s.train, &s.test})
-            for (int i : *v) EXPECT_TRUE(i >= 0 && i < static_cast<int>(ds.items.size())) << p;
-      } catch (const FormatError&) {
-      } catch (const ConfigError&) {
-      }
-      fs::remove_all(root);
-    }
+  const std::pair<const char*, int> targets[] = {
+      {"fuzz_dataset_csv", 1}, {"fuzz_dataset_litis", 2}, {"fuzz_dataset_tut", 3}, {"fuzz_dataset_esc50", 4}};
+  for (const auto& [target, layout] : targets) {
+    ReplayFuzzInputs(target, [layout = layout](const fs::path&, const std::string& bytes) {
+      ascnet_fuzz::CheckDatasetInput(layout, bytes);
+    });
   }
 }
 
-template <typename T, bool kValidate>
-void ConfigRoundTrip(const nlohmann::json& j, const fs::path& p) {
-  T a;
-  try {
-    from_json(j, a);
-    if constexpr (kValidate) a.Validate();
-  } catch (const Error&) {
-    return;
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << p << ": untyped error " << e.what();
-    return;
-  }
-  nlohmann::json out = a;
-  T b;
-  EXPECT_NO_THROW(from_json(out, b)) << p;
-  EXPECT_EQ(nlohmann::json(b).dump(), out.dump()) << p;
-}
-
+// fuzz_config's own check (fuzz/config_check.h): an accepted config must round-trip unchanged;
+// anything but an ascnet error escaping the parser fails the test.
 TEST(FuzzRegressions, Configs) {
-  for (const fs::path& p : Inputs("fuzz_config")) {
-    const std::string bytes = ReadFile(p.string());
-    if (bytes.empty()) continue;
-    const nlohmann::json j = nlohmann::json::parse(bytes.begin() + 1, bytes.end(), nullptr, false);
-    if (j.is_discarded()) continue;
-    switch (static_cast<uint8_t>(bytes[0]) % 5) {
-      case 0: ConfigRoundTrip<FeatureConfig, true>(j, p); break;
-      case 1: ConfigRoundTrip<ArchConfig, true>(j, p); break;
-      case 2: ConfigRoundTrip<TrainOptions, true>(j, p); break;
-      case 3: ConfigRoundTrip<Calibrator, false>(j, p); break;
-      case 4: ConfigRoundTrip<CalibrationOptions, true>(j, p); break;
-    }
-  }
+  ReplayFuzzInputs("fuzz_config", [](const fs::path&, const std::string& bytes) { ascnet_fuzz::CheckConfigInput(bytes); });
 }
 
 // fuzz_config found nlohmann's get<int>() turning 2.4e122 into an int (undefined behaviour);

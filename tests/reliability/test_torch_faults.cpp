@@ -5,7 +5,6 @@
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <chrono>
 #include <filesystem>
@@ -16,11 +15,13 @@
 #include <torch/types.h>
 
 #include "common/cli_runner.h"
+#include "../../fuzz/bundle_input.h"
 #include "../train/synthetic.h"
 #include "ascnet/core/fs.h"
 #include "ascnet/model/bundle.h"
 #include "ascnet/train/checkpoint.h"
 #include "ascnet/train/trainer.h"
+#include "fuzz_replay.h"
 #include "reliability_util.h"
 
 namespace ascnet {
@@ -84,51 +85,16 @@ TEST(FaultCheckpoint, EveryFlippedOrTruncatedByteIsACheckpointError) {
       150);
 }
 
-// fuzz_bundle inputs that crashed (tests/reliability/crashes/fuzz_bundle), wrapped as the
-// fuzzer does: mode byte even = raw file, odd = "<header JSON>\n--8<--\n<tensor bytes>"
-// put into a container with correct lengths and CRCs.
-std::string FuzzBundleBytes(const std::string& in) {
-  if (static_cast<uint8_t>(in[0]) % 2 == 0) return in.substr(1);
-  const std::string body = in.substr(1), sep = "\n--8<--\n";
-  const size_t cut = body.find(sep);
-  const std::string head = body.substr(0, cut), tens = cut == std::string::npos ? "" : body.substr(cut + sep.size());
-  auto u32 = [](std::string& s, uint32_t v) { for (int i = 0; i < 4; ++i) s += static_cast<char>((v >> (8 * i)) & 0xff); };
-  auto u64 = [](std::string& s, uint64_t v) { for (int i = 0; i < 8; ++i) s += static_cast<char>((v >> (8 * i)) & 0xff); };
-  auto section = [&](std::string& out, const char* tag, const std::string& p) {
-    out.append(tag, 4);
-    u64(out, p.size());
-    u32(out, static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(p.data()), p.size())));
-    out += p;
-  };
-  std::string out("ASCNETB1", 8);
-  u32(out, 1);
-  u32(out, 2);
-  section(out, "HEAD", head);
-  section(out, "TENS", tens);
-  return out;
-}
-
 // The crashes fuzz_bundle found and its corpus (fuzz/corpus/fuzz_bundle/: the seeds and
-// what the fuzzing runs kept), each through the fuzzer's own framing.
+// what the fuzzing runs kept), each through the fuzzer's own framing (fuzz/bundle_input.h).
 TEST(FuzzRegressions, Bundle) {
-  int n = 0;
-  for (const char* sub : {"tests/reliability/crashes/fuzz_bundle", "fuzz/corpus/fuzz_bundle"}) {
-    const fs::path dir = fs::path(ASCNET_SOURCE_DIR) / sub;
-    int in_dir = 0;
-    for (const auto& e : fs::directory_iterator(dir)) {
-      const std::string in = ReadFile(e.path().string());
-      if (in.empty()) continue;
-      try {
-        DecodeBundle(FuzzBundleBytes(in), e.path().string());
-      } catch (const BundleError& err) {
-        EXPECT_NE(std::string(err.what()).find(e.path().string()), std::string::npos) << err.what();
-      }
-      ++in_dir;
+  reliability::ReplayFuzzInputs("fuzz_bundle", [](const fs::path& p, const std::string& in) {
+    try {
+      DecodeBundle(ascnet_fuzz::BundleBytes(in), p.string());
+    } catch (const BundleError& err) {
+      EXPECT_NE(std::string(err.what()).find(p.string()), std::string::npos) << err.what();
     }
-    EXPECT_GT(in_dir, 0) << "no inputs to replay in " << dir;
-    n += in_dir;
-  }
-  RecordProperty("inputs", n);
+  });
 }
 
 // A 2.5 KB bundle whose header describes two 4096-filter 15x15 conv layers: refused before
@@ -136,7 +102,7 @@ TEST(FuzzRegressions, Bundle) {
 TEST(FaultBundle, HeaderDescribingAHugeNetworkIsRefusedBeforeAllocating) {
   const std::string in = ReadFile(std::string(ASCNET_SOURCE_DIR) + "/tests/reliability/crashes/fuzz_bundle/oom-huge-arch-small-file");
   try {
-    DecodeBundle(FuzzBundleBytes(in), "big.ascnet");
+    DecodeBundle(ascnet_fuzz::BundleBytes(in), "big.ascnet");
     FAIL() << "accepted";
   } catch (const BundleError& e) {
     EXPECT_NE(std::string(e.what()).find("big.ascnet: header.arch"), std::string::npos) << e.what();

@@ -10,10 +10,11 @@
 #include "ascnet/report/report.h"
 #include "common/cli_runner.h"
 #include "experiment/small_experiment.h"
-#include "infer/infer_fixtures.h"
+#include "common/tone_dataset.h"
 
 using namespace ascnet;
 using namespace ascnet::test;
+using ascnet::testing::MakeToneDataset;  // common/tone_dataset.h
 namespace fs = std::filesystem;
 
 namespace {
