@@ -37,10 +37,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-std::string Join(const std::string& dir, const std::string& file) {
-  return (std::filesystem::path(dir) / file).string();
-}
-
 // Identity of a run: what must be equal for a checkpoint to be continued.
 nlohmann::json RunIdentity(const ArchConfig& arch, const SegmentSource& source, const Dataset& dataset,
                            const Split& split, const SplitSegments& segs, const TrainOptions& o, int64_t total) {
@@ -310,11 +306,6 @@ ModelBundle MakeBundle(NetworkPtr net, const ArchConfig& arch, const SegmentSour
 }
 
 }  // namespace
-
-std::string CheckpointPath(const std::string& d) { return Join(d, "checkpoint.bin"); }
-std::string BundlePath(const std::string& d) { return Join(d, "model.ascnet"); }
-std::string LogCsvPath(const std::string& d) { return Join(d, "log.csv"); }
-std::string LogJsonPath(const std::string& d) { return Join(d, "log.json"); }
 
 TrainResult TrainModel(const SegmentSource& source, const Dataset& dataset, const Split& split,
                        const ArchConfig& arch_in, const TrainOptions& options, const TrainHooks& hooks) {
