@@ -332,7 +332,7 @@ std::string ExperimentOptions::ToString() const {
     return s;
   };
   os << "ExperimentOptions(dataset=" << dataset << ", archs=" << join(archs) << ", features=" << join(features)
-     << ", splits=" << splits << ", out=" << out_dir << ", cache=" << (cache_dir.empty() ? out_dir + "/cache" : cache_dir)
+     << ", splits=" << splits << ", out=" << out_dir << ", cache=" << (cache_dir.empty() ? ExperimentLayout(out_dir).DefaultCache() : cache_dir)
      << ", attention_scale=" << (attention_scale.empty() ? "preset default" : attention_scale) << ", threads=" << threads
      << ")\n  " << train.ToString() << "\n  " << calibration.ToString();
   return os.str();

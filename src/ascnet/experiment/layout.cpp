@@ -29,6 +29,7 @@ std::string ExperimentLayout::Results() const { return Join(root_, "results.json
 std::string ExperimentLayout::ResultsMarkdown() const { return Join(root_, "results.md"); }
 std::string ExperimentLayout::DefaultCache() const { return Join(root_, "cache"); }
 std::string ExperimentLayout::PlanDir() const { return Join(root_, "plan"); }
+std::string ExperimentLayout::PlanLogs() const { return Join(PlanDir(), "logs"); }
 std::string ExperimentLayout::SplitsDir() const { return Join(root_, "splits"); }
 std::string ExperimentLayout::SplitDir(const std::string& split) const { return Join(SplitsDir(), split); }
 std::string ExperimentLayout::SplitResult(const std::string& split) const { return Join(SplitDir(split), "result.json"); }

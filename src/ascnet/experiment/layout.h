@@ -5,6 +5,7 @@
 //   OUT/results.json, OUT/results.md          every finished split merged
 //   OUT/cache/                                the feature cache unless --cache names another
 //   OUT/plan/                                 a cluster plan (experiment/plan.h)
+//   OUT/plan/logs/                            its jobs' output
 //   OUT/splits/<split>/result.json            the split's metrics (written last: marks it done)
 //   OUT/splits/<split>/runs.json              where each attempt at the split ran
 //   OUT/splits/<split>/<arch>-fusion.tsv      the Mel+Gammatone fusion's predictions (-softmax too)
@@ -34,6 +35,7 @@ class ExperimentLayout {
   std::string ResultsMarkdown() const;  ///< OUT/results.md
   std::string DefaultCache() const;     ///< OUT/cache
   std::string PlanDir() const;          ///< OUT/plan
+  std::string PlanLogs() const;         ///< OUT/plan/logs
   std::string SplitsDir() const;        ///< OUT/splits
   std::string SplitDir(const std::string& split) const;
   std::string SplitResult(const std::string& split) const;  ///< .../result.json
