@@ -40,6 +40,11 @@ std::string ExperimentLayout::FusionTsv(const std::string& split, const std::str
 std::string ExperimentLayout::SystemName(const std::string& arch, const std::string& features) {
   return arch + "-" + features;
 }
+std::pair<std::string, std::string> ExperimentLayout::SplitSystemName(const std::string& name) {
+  const size_t dash = name.find('-');
+  if (dash == std::string::npos) return {name, ""};
+  return {name.substr(0, dash), name.substr(dash + 1)};
+}
 std::string ExperimentLayout::SystemDir(const std::string& split, const std::string& arch,
                                         const std::string& features) const {
   return Join(SplitDir(split), SystemName(arch, features));
@@ -66,7 +71,9 @@ std::vector<SystemFolder> ExperimentLayout::SystemFolders() const {
     for (const fs::path& r : SortedSubfolders(s.string())) {
       const std::string d = r.string();
       if (!fs::exists(LogJsonPath(d), ec) && !fs::exists(Predictions(d), ec) && !fs::exists(BundlePath(d), ec)) continue;
-      out.push_back({s.filename().string(), r.filename().string(), d});
+      const std::string name = r.filename().string();
+      const auto [arch, features] = SplitSystemName(name);
+      out.push_back({s.filename().string(), name, arch, features, d});
     }
   }
   return out;

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ascnet {
@@ -22,6 +23,8 @@ namespace ascnet {
 struct SystemFolder {
   std::string split;  ///< e.g. "fold1"
   std::string name;   ///< "<arch>-<features>", e.g. "attcrnn-logmel"
+  std::string arch;   ///< the <arch> of `name` (ArchConfig::KindName), e.g. "attcrnn"
+  std::string features;  ///< the <features> of `name`, e.g. "logmel"
   std::string dir;    ///< its path
 };
 
@@ -43,6 +46,9 @@ class ExperimentLayout {
   std::string FusionTsv(const std::string& split, const std::string& arch, bool softmax) const;
   std::string SystemDir(const std::string& split, const std::string& arch, const std::string& features) const;
   static std::string SystemName(const std::string& arch, const std::string& features);  ///< "<arch>-<features>"
+  /// A system folder's name split back into {arch, features} (at the first '-': no arch name
+  /// holds one); {name, ""} for a name without '-'.
+  static std::pair<std::string, std::string> SplitSystemName(const std::string& name);
 
   /// A system folder's predictions: predictions.json, and the DCASE-style TSVs.
   static std::string Predictions(const std::string& system_dir);
