@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "ascnet/core/error.h"
 #include "ascnet/train/run_files.h"
 
 namespace ascnet {
@@ -75,6 +76,17 @@ std::vector<SystemFolder> ExperimentLayout::SystemFolders() const {
       const auto [arch, features] = SplitSystemName(name);
       out.push_back({s.filename().string(), name, arch, features, d});
     }
+  }
+  return out;
+}
+
+std::string ExperimentLayout::ModelListing() const {
+  std::error_code ec;
+  if (!fs::is_directory(root_, ec)) throw IoError(WithPath(root_, "no such folder"));
+  std::string out;
+  for (const SystemFolder& f : SystemFolders()) {
+    const std::string bundle = BundlePath(f.dir);
+    if (fs::exists(bundle, ec)) out += f.split + "\t" + f.name + "\t" + bundle + "\n";
   }
   return out;
 }

@@ -59,6 +59,10 @@ class ExperimentLayout {
   /// Every system folder that holds a training log, predictions or a model, sorted by split
   /// folder, then name.
   std::vector<SystemFolder> SystemFolders() const;
+  /// One line "<split>\t<system>\t<path of its model.ascnet>" per system folder that holds a
+  /// model bundle (SystemFolders' order), for shell scripts (`ascnet report --list-models`).
+  /// IoError if the root is not a folder.
+  std::string ModelListing() const;
 
  private:
   std::string root_;
