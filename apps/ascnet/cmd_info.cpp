@@ -8,6 +8,7 @@
 #include "ascnet/model/arch.h"
 #include "ascnet/model/bundle_info.h"
 #include "ascnet/model/complexity.h"
+#include "ascnet/train/options.h"
 #include "cli_common.h"
 #include "commands.h"
 
@@ -18,19 +19,20 @@ struct InfoArgs {
   std::string bundle;
   std::string arch;
   int classes = 19;
-  std::string attention_scale = "none";
+  std::string attention_scale;  ///< "" = the paper recipe's (TrainOptions(), WithRecipeAttentionScale)
   std::string features = "logmel";
 };
 
 int RunInfo(const InfoArgs& a) {
   if (a.bundle.empty() == a.arch.empty()) {
-    PrintError("info", "give either a BUNDLE file or --arch attcrnn|cnn (not both)");
+    std::string kinds;  // "attcrnn|cnn"
+    for (const std::string& k : ArchConfig::KindNames()) kinds += (kinds.empty() ? "" : "|") + k;
+    PrintError("info", "give either a BUNDLE file or --arch " + kinds + " (not both)");
     return 1;
   }
   if (!a.arch.empty()) {
-    ArchConfig c = ArchConfig::Preset(a.arch, a.classes);
-    c.attention_scale = ArchConfig::ParseScale(a.attention_scale);
-    c.Validate();
+    const ArchConfig c = WithRecipeAttentionScale(ArchConfig::Preset(a.arch, a.classes), TrainOptions(),
+                                                  a.attention_scale);
     std::cout << c.ToString() << "\n\n" << FormatArchitecture(c) << "\n"
               << ComputeComplexity(c, FeatureConfig::Preset(a.features)).ToString();
     return 0;
@@ -75,7 +77,7 @@ void RegisterInfo(CLI::App& app) {
                              "ascnet info --arch attcrnn --classes 19", [args]() { return RunInfo(*args); });
   sub->add_option("bundle", args->bundle, "model bundle file (.ascnet)");
   sub->add_option("--arch", args->arch, "describe this architecture instead of a bundle")
-      ->check(CLI::IsMember({"attcrnn", "cnn"}));
+      ->check(CLI::IsMember(ArchConfig::KindNames()));
   sub->add_option("--classes", args->classes, "number of classes for --arch")->check(CLI::Range(2, 100000));
   sub->add_option("--attention-scale", args->attention_scale, "attention scale for --arch")
       ->check(CLI::IsMember(ArchConfig::ScaleNames()));

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "ascnet/core/fs.h"
+#include "ascnet/experiment/layout.h"
 #include "ascnet/report/report.h"
 #include "cli_common.h"
 #include "commands.h"
@@ -12,10 +13,15 @@ namespace {
 struct ReportArgs {
   std::string dir;
   std::string output = "report.html";
+  bool list_models = false;
   ReportOptions options;
 };
 
 int RunReport(const ReportArgs& a) {
+  if (a.list_models) {
+    std::cout << ExperimentLayout(a.dir).ModelListing() << std::flush;
+    return 0;
+  }
   a.options.Validate();
   std::cerr << "ascnet report: " << a.dir << " -> " << a.output << " (" << a.options.attention_examples
             << " attention example(s), " << a.options.max_segments << " segment(s) each, "
@@ -44,6 +50,8 @@ void RegisterReport(CLI::App& app) {
       ->capture_default_str();
   c->add_option("--bins", a->options.reliability_bins, "Confidence bins of the reliability diagrams")
       ->capture_default_str();
+  c->add_flag("--list-models", a->list_models,
+              "Write no page: print SPLIT<TAB>SYSTEM<TAB>MODEL for every system folder with a model.ascnet");
 }
 
 }  // namespace ascnet::cli

@@ -12,7 +12,7 @@ namespace ascnet::cli {
 namespace {
 
 struct TrainArgs {
-  std::string dataset, split = "1", arch = "attcrnn", features = "logmel", cache = "ascnet-cache", out;
+  std::string dataset, split = "1", arch = ArchConfig::KindName(ArchConfig::Kind::kAttCrnn), features = "logmel", cache = "ascnet-cache", out;
   int test_fold = 0;  ///< > 0: the split whose test part is fold K ("foldK")
   bool resume = false, no_progress = false;
   TrainFlags flags;
@@ -29,7 +29,7 @@ int RunTrain(const TrainArgs& a) {
   o.test_fold = a.test_fold;
   o.arch = a.arch;
   o.features = a.features;
-  o.attention_scale = a.flags.AttentionScale();
+  o.attention_scale = a.flags.attention_scale;  // "" = the preset's (WithRecipeAttentionScale)
   o.cache = a.cache;
   const TrainSplitResult t = TrainSplit(o);
   for (const CacheFailure& f : t.failures) {
@@ -60,7 +60,7 @@ void RegisterTrain(CLI::App& app) {
   c->add_option("--test-fold", a->test_fold, "Train on every fold but K, test on fold K (the split named foldK)")
       ->check(CLI::Range(1, 1000))
       ->excludes(split_opt);
-  c->add_option("--arch", a->arch, "Network")->check(CLI::IsMember({"attcrnn", "cnn"}))->capture_default_str();
+  c->add_option("--arch", a->arch, "Network")->check(CLI::IsMember(ArchConfig::KindNames()))->capture_default_str();
   c->add_option("--features", a->features, "Feature preset")->check(CLI::IsMember({"logmel", "loggam"}))->capture_default_str();
   a->flags.Add(c, TrainSplitOptions().train.preset);
   c->add_option("--cache", a->cache, "Feature cache folder")->capture_default_str();

@@ -114,8 +114,4 @@ TrainOptions TrainFlags::Resolve() const {
   return o;
 }
 
-std::string TrainFlags::AttentionScale() const {
-  return attention_scale.empty() ? TrainOptions::DefaultAttentionScale(preset) : attention_scale;
-}
-
 }  // namespace ascnet::cli

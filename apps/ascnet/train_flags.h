@@ -32,8 +32,6 @@ struct TrainFlags {
   void Add(CLI::App* app, const std::string& default_preset);
   /// The preset with the explicit flags applied (validated).
   TrainOptions Resolve() const;
-  /// --attention-scale, or the preset's default (TrainOptions::DefaultAttentionScale).
-  std::string AttentionScale() const;
 };
 
 }  // namespace ascnet::cli

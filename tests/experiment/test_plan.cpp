@@ -214,6 +214,9 @@ TEST(ExperimentLayout, NamesEveryFileAndFindsFinishedSplitsAndSystems) {
   ASSERT_EQ(systems.size(), 2u) << "a folder without log, predictions or model is not a system";
   EXPECT_EQ(systems[0].split, "fold1");
   EXPECT_EQ(systems[0].name, "attcrnn-logmel");
+  EXPECT_EQ(systems[0].arch, "attcrnn");
+  EXPECT_EQ(systems[0].features, "logmel");
+  EXPECT_EQ(ExperimentLayout::SplitSystemName("cnn-fusion"), std::make_pair(std::string("cnn"), std::string("fusion")));
   EXPECT_EQ(systems[1].dir, l.SystemDir("fold2", "cnn", "logmel"));
   fs::remove_all(dir);
 }

@@ -6,6 +6,8 @@
 
 #include "ascnet/core/fs.h"
 #include "ascnet/experiment/experiment.h"
+#include "ascnet/experiment/layout.h"
+#include "ascnet/train/run_files.h"
 #include "ascnet/infer/png.h"
 #include "ascnet/report/report.h"
 #include "common/cli_runner.h"
@@ -53,6 +55,31 @@ TEST(Base64, Rfc4648Vectors) {
   EXPECT_EQ(HtmlEscape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
 }
 
+TEST(ReportCli, ListModelsPrintsEverySystemFolderWithABundle) {
+  const fs::path dir = TempDir("report_list_models");
+  const ExperimentLayout l((dir / "exp").string());
+  fs::create_directories(l.SystemDir("fold1", "attcrnn", "logmel"));
+  fs::create_directories(l.SystemDir("fold1", "cnn", "loggam"));
+  fs::create_directories(l.SystemDir("fold2", "attcrnn", "logmel"));
+  std::ofstream(BundlePath(l.SystemDir("fold2", "attcrnn", "logmel"))) << "x";
+  std::ofstream(BundlePath(l.SystemDir("fold1", "attcrnn", "logmel"))) << "x";
+  std::ofstream(ExperimentLayout::Predictions(l.SystemDir("fold1", "cnn", "loggam"))) << "{}";  // no model
+  CliResult r = RunCli("report " + l.root() + " --list-models -o " + (dir / "unused.html").string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "fold1\tattcrnn-logmel\t" + BundlePath(l.SystemDir("fold1", "attcrnn", "logmel")) + "\n" +
+                       "fold2\tattcrnn-logmel\t" + BundlePath(l.SystemDir("fold2", "attcrnn", "logmel")) + "\n");
+  EXPECT_FALSE(fs::exists(dir / "unused.html")) << "no page written";
+
+  fs::create_directories(dir / "empty");
+  r = RunCli("report " + (dir / "empty").string() + " --list-models");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "");
+  r = RunCli("report " + (dir / "nothing").string() + " --list-models");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("no such folder"), std::string::npos) << r.err;
+  fs::remove_all(dir);
+}
+
 TEST(ReportCli, SelfContainedPageWithEverySectionAndChromiumRendersIt) {
   const fs::path dir = TempDir("report_cli");
   const fs::path exp = TinyExperiment(dir);
@@ -71,6 +98,13 @@ TEST(ReportCli, SelfContainedPageWithEverySectionAndChromiumRendersIt) {
   EXPECT_EQ(Count(html, "<svg class=\"chart\""), 1);
   EXPECT_EQ(Count(html, "<polyline"), 2);  // one curve per run
   EXPECT_EQ(Count(html, "data:image/png;base64,"), 2) << r.err;  // two test recordings explained
+  // The models of the experiment, for scripts: both networks' bundles, no page written.
+  r = RunCli("report " + exp.string() + " --list-models -o " + (dir / "unused.html").string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  const ExperimentLayout layout(exp.string());
+  EXPECT_EQ(r.out, "fold1\tattcrnn-logmel\t" + BundlePath(layout.SystemDir("fold1", "attcrnn", "logmel")) + "\n" +
+                       "fold1\tcnn-logmel\t" + BundlePath(layout.SystemDir("fold1", "cnn", "logmel")) + "\n");
+  EXPECT_FALSE(fs::exists(dir / "unused.html"));
   // Self-contained: no scripts, stylesheets, or remote resources.
   EXPECT_EQ(html.find("<script"), std::string::npos);
   EXPECT_EQ(html.find("<link"), std::string::npos);

@@ -6,12 +6,14 @@
 
 namespace ascnet {
 
-std::string Trim(const std::string& s) {
+std::string_view Trim(std::string_view s) {
   size_t b = 0, e = s.size();
   while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
   while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
   return s.substr(b, e - b);
 }
+
+std::string Trim(const std::string& s) { return std::string(Trim(std::string_view(s))); }
 
 void BadOption(const std::string& kind, const std::string& field, const std::string& expected, const std::string& got) {
   throw ConfigError("invalid " + kind + " option " + field + " = " + got + " (expected " + expected + ")");

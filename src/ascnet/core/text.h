@@ -4,12 +4,15 @@
 
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ascnet {
 
-/// `s` without leading and trailing ASCII whitespace.
+/// `s` without leading and trailing ASCII whitespace (std::isspace: space, \t, \n, \v, \f, \r).
 std::string Trim(const std::string& s);
+/// The same, as a view into `s` (no copy).
+std::string_view Trim(std::string_view s);
 
 /// `v` as operator<< prints it.
 template <typename T>

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <cstdio>
 #include <cstdlib>
 #include <sstream>
@@ -31,7 +32,10 @@ using nlohmann::json;
 
 namespace {
 
-std::string ArchDisplay(const std::string& a) { return a == "attcrnn" ? "Att-CRNN" : a == "cnn" ? "CNN baseline" : a; }
+std::string ArchDisplay(const std::string& a) {
+  const std::optional<ArchConfig::Kind> k = ArchConfig::FindKind(a);
+  return k ? ArchConfig::KindDisplayName(*k) : a;
+}
 std::string FeatDisplay(const std::string& f) {
   return f == "logmel" ? "logMel" : f == "loggam" ? "logGam" : f;
 }
@@ -43,6 +47,13 @@ void Print(const ExperimentOptions& o, const std::string& text) {
   } else {
     std::cerr << text << std::endl;
   }
+}
+
+// "a", "a<last>b", "a, b<last>c".
+std::string JoinWords(const std::vector<std::string>& words, const std::string& last) {
+  std::string out;
+  for (size_t i = 0; i < words.size(); ++i) out += (i == 0 ? "" : i + 1 == words.size() ? last : ", ") + words[i];
+  return out;
 }
 
 void Say(const ExperimentOptions& o, const std::string& line) { Print(o, "[experiment] " + line); }
@@ -312,9 +323,14 @@ std::string ResultsMarkdown(const ExperimentResults& results) {
 void ExperimentOptions::Validate() const {
   if (dataset.empty()) throw ConfigError("experiment: --dataset is required (e.g. csv:meta.csv)");
   if (out_dir.empty()) throw ConfigError("experiment: --out is required");
-  if (archs.empty()) throw ConfigError("experiment: --arch lists no architecture (expected attcrnn and/or cnn)");
+  const std::vector<std::string> kinds = ArchConfig::KindNames();
+  if (archs.empty()) {
+    throw ConfigError("experiment: --arch lists no architecture (expected " + JoinWords(kinds, " and/or ") + ")");
+  }
   for (const auto& a : archs) {
-    if (a != "attcrnn" && a != "cnn") throw ConfigError("experiment: unknown architecture '" + a + "' (expected attcrnn or cnn)");
+    if (!ArchConfig::FindKind(a)) {
+      throw ConfigError("experiment: unknown architecture '" + a + "' (expected " + JoinWords(kinds, " or ") + ")");
+    }
   }
   if (features.empty()) throw ConfigError("experiment: --features lists no feature preset (expected logmel and/or loggam)");
   for (const auto& f : features) FeatureConfig::Preset(f);
@@ -332,7 +348,7 @@ std::string ExperimentOptions::ToString() const {
     return s;
   };
   os << "ExperimentOptions(dataset=" << dataset << ", archs=" << join(archs) << ", features=" << join(features)
-     << ", splits=" << splits << ", out=" << out_dir << ", cache=" << (cache_dir.empty() ? out_dir + "/cache" : cache_dir)
+     << ", splits=" << splits << ", out=" << out_dir << ", cache=" << (cache_dir.empty() ? ExperimentLayout(out_dir).DefaultCache() : cache_dir)
      << ", attention_scale=" << (attention_scale.empty() ? "preset default" : attention_scale) << ", threads=" << threads
      << ")\n  " << train.ToString() << "\n  " << calibration.ToString();
   return os.str();

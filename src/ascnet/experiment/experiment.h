@@ -25,7 +25,7 @@ namespace ascnet {
 
 struct ExperimentOptions {
   std::string dataset;                                 ///< dataset spec, e.g. "csv:meta.csv"
-  std::vector<std::string> archs = {"attcrnn", "cnn"};  ///< "attcrnn", "cnn"
+  std::vector<std::string> archs = ArchConfig::KindNames();  ///< ArchConfig::KindName each: "attcrnn", "cnn"
   std::vector<std::string> features = {"logmel", "loggam"};  ///< feature presets
   std::string splits = "all";                          ///< SelectSplits selection
   std::string out_dir;                                 ///< experiment folder (required)

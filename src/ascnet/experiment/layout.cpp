@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "ascnet/core/error.h"
 #include "ascnet/train/run_files.h"
 
 namespace ascnet {
@@ -29,6 +30,7 @@ std::string ExperimentLayout::Results() const { return Join(root_, "results.json
 std::string ExperimentLayout::ResultsMarkdown() const { return Join(root_, "results.md"); }
 std::string ExperimentLayout::DefaultCache() const { return Join(root_, "cache"); }
 std::string ExperimentLayout::PlanDir() const { return Join(root_, "plan"); }
+std::string ExperimentLayout::PlanLogs() const { return Join(PlanDir(), "logs"); }
 std::string ExperimentLayout::SplitsDir() const { return Join(root_, "splits"); }
 std::string ExperimentLayout::SplitDir(const std::string& split) const { return Join(SplitsDir(), split); }
 std::string ExperimentLayout::SplitResult(const std::string& split) const { return Join(SplitDir(split), "result.json"); }
@@ -38,6 +40,11 @@ std::string ExperimentLayout::FusionTsv(const std::string& split, const std::str
 }
 std::string ExperimentLayout::SystemName(const std::string& arch, const std::string& features) {
   return arch + "-" + features;
+}
+std::pair<std::string, std::string> ExperimentLayout::SplitSystemName(const std::string& name) {
+  const size_t dash = name.find('-');
+  if (dash == std::string::npos) return {name, ""};
+  return {name.substr(0, dash), name.substr(dash + 1)};
 }
 std::string ExperimentLayout::SystemDir(const std::string& split, const std::string& arch,
                                         const std::string& features) const {
@@ -65,8 +72,21 @@ std::vector<SystemFolder> ExperimentLayout::SystemFolders() const {
     for (const fs::path& r : SortedSubfolders(s.string())) {
       const std::string d = r.string();
       if (!fs::exists(LogJsonPath(d), ec) && !fs::exists(Predictions(d), ec) && !fs::exists(BundlePath(d), ec)) continue;
-      out.push_back({s.filename().string(), r.filename().string(), d});
+      const std::string name = r.filename().string();
+      const auto [arch, features] = SplitSystemName(name);
+      out.push_back({s.filename().string(), name, arch, features, d});
     }
+  }
+  return out;
+}
+
+std::string ExperimentLayout::ModelListing() const {
+  std::error_code ec;
+  if (!fs::is_directory(root_, ec)) throw IoError(WithPath(root_, "no such folder"));
+  std::string out;
+  for (const SystemFolder& f : SystemFolders()) {
+    const std::string bundle = BundlePath(f.dir);
+    if (fs::exists(bundle, ec)) out += f.split + "\t" + f.name + "\t" + bundle + "\n";
   }
   return out;
 }

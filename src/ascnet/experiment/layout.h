@@ -5,6 +5,7 @@
 //   OUT/results.json, OUT/results.md          every finished split merged
 //   OUT/cache/                                the feature cache unless --cache names another
 //   OUT/plan/                                 a cluster plan (experiment/plan.h)
+//   OUT/plan/logs/                            its jobs' output
 //   OUT/splits/<split>/result.json            the split's metrics (written last: marks it done)
 //   OUT/splits/<split>/runs.json              where each attempt at the split ran
 //   OUT/splits/<split>/<arch>-fusion.tsv      the Mel+Gammatone fusion's predictions (-softmax too)
@@ -13,6 +14,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ascnet {
@@ -21,6 +23,8 @@ namespace ascnet {
 struct SystemFolder {
   std::string split;  ///< e.g. "fold1"
   std::string name;   ///< "<arch>-<features>", e.g. "attcrnn-logmel"
+  std::string arch;   ///< the <arch> of `name` (ArchConfig::KindName), e.g. "attcrnn"
+  std::string features;  ///< the <features> of `name`, e.g. "logmel"
   std::string dir;    ///< its path
 };
 
@@ -34,6 +38,7 @@ class ExperimentLayout {
   std::string ResultsMarkdown() const;  ///< OUT/results.md
   std::string DefaultCache() const;     ///< OUT/cache
   std::string PlanDir() const;          ///< OUT/plan
+  std::string PlanLogs() const;         ///< OUT/plan/logs
   std::string SplitsDir() const;        ///< OUT/splits
   std::string SplitDir(const std::string& split) const;
   std::string SplitResult(const std::string& split) const;  ///< .../result.json
@@ -41,6 +46,9 @@ class ExperimentLayout {
   std::string FusionTsv(const std::string& split, const std::string& arch, bool softmax) const;
   std::string SystemDir(const std::string& split, const std::string& arch, const std::string& features) const;
   static std::string SystemName(const std::string& arch, const std::string& features);  ///< "<arch>-<features>"
+  /// A system folder's name split back into {arch, features} (at the first '-': no arch name
+  /// holds one); {name, ""} for a name without '-'.
+  static std::pair<std::string, std::string> SplitSystemName(const std::string& name);
 
   /// A system folder's predictions: predictions.json, and the DCASE-style TSVs.
   static std::string Predictions(const std::string& system_dir);
@@ -51,6 +59,10 @@ class ExperimentLayout {
   /// Every system folder that holds a training log, predictions or a model, sorted by split
   /// folder, then name.
   std::vector<SystemFolder> SystemFolders() const;
+  /// One line "<split>\t<system>\t<path of its model.ascnet>" per system folder that holds a
+  /// model bundle (SystemFolders' order), for shell scripts (`ascnet report --list-models`).
+  /// IoError if the root is not a folder.
+  std::string ModelListing() const;
 
  private:
   std::string root_;

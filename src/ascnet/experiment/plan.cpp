@@ -113,7 +113,7 @@ Plan WritePlan(const PlanOptions& options) {
 
   const ExperimentLayout layout(e.out_dir);
   plan.dir = layout.PlanDir();
-  const std::string logs = (fs::path(plan.dir) / "logs").string();
+  const std::string logs = layout.PlanLogs();
   std::error_code ec;
   fs::create_directories(logs, ec);
   if (ec) throw IoError(WithPath(logs, "cannot create the plan's log folder (" + ec.message() + ")"));

@@ -75,58 +75,98 @@ std::string ArchConfig::ToString() const {
   return os.str();
 }
 
-std::string ArchConfig::ScaleName(AttentionScale s) {
-  switch (s) {
-    case AttentionScale::kNone: return "none";
-    case AttentionScale::kMean1: return "mean1";
-    case AttentionScale::kRow1: return "row1";
-    case AttentionScale::kLearned: return "learned";
+namespace {
+
+// The kinds of network: the one table of their names.
+struct KindInfo {
+  ArchConfig::Kind kind;
+  const char* name;     // in JSON, on the command line, in result rows
+  const char* display;  // in result tables
+};
+constexpr KindInfo kKinds[] = {{ArchConfig::Kind::kAttCrnn, "attcrnn", "Att-CRNN"},
+                               {ArchConfig::Kind::kCnn, "cnn", "CNN baseline"}};
+
+// The attention scales: the one table of their names, of s's value (FixedAttentionScale) and
+// of s as formula text (DescribeLayers).
+struct ScaleInfo {
+  ArchConfig::AttentionScale scale;
+  const char* name;
+  double (*value)(const ArchConfig&);  // the fixed s; kLearned's initial value
+  const char* factor;                  // s in "x_s = sum_t tanh(s * ...)"; "" for s = 1
+};
+constexpr ScaleInfo kScales[] = {
+    {ArchConfig::AttentionScale::kNone, "none", [](const ArchConfig&) { return 1.0; }, ""},
+    {ArchConfig::AttentionScale::kMean1, "mean1", [](const ArchConfig& c) { return c.MeanOneScale(); }, "2HT"},
+    {ArchConfig::AttentionScale::kRow1, "row1", [](const ArchConfig& c) { return 2.0 * c.hidden; }, "2H"},
+    {ArchConfig::AttentionScale::kLearned, "learned", [](const ArchConfig& c) { return c.MeanOneScale(); }, "scale"}};
+
+const ScaleInfo& Info(ArchConfig::AttentionScale s) {
+  for (const ScaleInfo& i : kScales) {
+    if (i.scale == s) return i;
   }
-  return "none";
+  return kScales[0];
+}
+const KindInfo& Info(ArchConfig::Kind k) {
+  for (const KindInfo& i : kKinds) {
+    if (i.kind == k) return i;
+  }
+  return kKinds[0];
 }
 
-namespace {
-constexpr ArchConfig::AttentionScale kAllScales[] = {ArchConfig::AttentionScale::kNone, ArchConfig::AttentionScale::kMean1,
-                                                     ArchConfig::AttentionScale::kRow1, ArchConfig::AttentionScale::kLearned};
+// "\"a\"", "\"a\" or \"b\"", "\"a\", \"b\" or \"c\"".
+std::string QuotedAlternatives(const std::vector<std::string>& names) {
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i) {
+    out += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + ("\"" + names[i] + "\"");
+  }
+  return out;
+}
+
+// s as a factor in formula text: "" for s = 1, else e.g. "2H * ".
+std::string ScaleFactorText(ArchConfig::AttentionScale s) {
+  const std::string f = Info(s).factor;
+  return f.empty() ? "" : f + " * ";
+}
+
 }  // namespace
 
+std::string ArchConfig::ScaleName(AttentionScale s) { return Info(s).name; }
+
 ArchConfig::AttentionScale ArchConfig::ParseScale(const std::string& s) {
-  const std::vector<std::string> names = ScaleNames();
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (s == names[i]) return kAllScales[i];
+  for (const ScaleInfo& i : kScales) {
+    if (s == i.name) return i.scale;
   }
-  std::string expected;  // "none", "mean1", "row1" or "learned"
-  for (size_t i = 0; i < names.size(); ++i) {
-    expected += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + ("\"" + names[i] + "\"");
-  }
-  Bad("attention_scale", expected, "\"" + s + "\"");
+  Bad("attention_scale", QuotedAlternatives(ScaleNames()), "\"" + s + "\"");
 }
 
 std::vector<std::string> ArchConfig::ScaleNames() {
   std::vector<std::string> names;
-  for (AttentionScale k : kAllScales) names.push_back(ScaleName(k));
+  for (const ScaleInfo& i : kScales) names.push_back(i.name);
   return names;
 }
 
-double ArchConfig::FixedAttentionScale() const {
-  switch (attention_scale) {
-    case AttentionScale::kNone: return 1.0;
-    case AttentionScale::kRow1: return 2.0 * hidden;
-    case AttentionScale::kMean1:
-    case AttentionScale::kLearned: return MeanOneScale();
-  }
-  return 1.0;
+double ArchConfig::FixedAttentionScale() const { return Info(attention_scale).value(*this); }
+
+std::string ArchConfig::KindName(Kind k) { return Info(k).name; }
+
+std::string ArchConfig::KindDisplayName(Kind k) { return Info(k).display; }
+
+std::vector<std::string> ArchConfig::KindNames() {
+  std::vector<std::string> names;
+  for (const KindInfo& i : kKinds) names.push_back(i.name);
+  return names;
 }
 
-std::string ArchConfig::KindName(Kind k) { return k == Kind::kCnn ? "cnn" : "attcrnn"; }
-
-std::vector<std::string> ArchConfig::KindNames() { return {KindName(Kind::kAttCrnn), KindName(Kind::kCnn)}; }
+std::optional<ArchConfig::Kind> ArchConfig::FindKind(const std::string& s) {
+  for (const KindInfo& i : kKinds) {
+    if (s == i.name) return i.kind;
+  }
+  return std::nullopt;
+}
 
 ArchConfig::Kind ArchConfig::ParseKind(const std::string& s) {
-  for (Kind k : {Kind::kAttCrnn, Kind::kCnn}) {
-    if (s == KindName(k)) return k;
-  }
-  Bad("arch", "\"attcrnn\" or \"cnn\"", "\"" + s + "\"");
+  if (const std::optional<Kind> k = FindKind(s)) return *k;
+  Bad("arch", QuotedAlternatives(KindNames()), "\"" + s + "\"");
 }
 
 ArchConfig ArchConfig::Preset(const std::string& name, int classes) {
@@ -244,11 +284,7 @@ std::vector<LayerInfo> DescribeLayers(const ArchConfig& c) {
                     t * a + a + a,
                     2 * h * (t * a + a)});
     rows.push_back({"attention_pool",
-                    "x_s = sum_t tanh(" + std::string(c.attention_scale == ArchConfig::AttentionScale::kNone    ? ""
-                                                      : c.attention_scale == ArchConfig::AttentionScale::kMean1 ? "2HT * "
-                                                      : c.attention_scale == ArchConfig::AttentionScale::kRow1  ? "2H * "
-                                                                                                                : "scale * ") +
-                        "a_spa_s a_tem_t Z_st)",
+                    "x_s = sum_t tanh(" + ScaleFactorText(c.attention_scale) + "a_spa_s a_tem_t Z_st)",
                     {1, 2 * h},
                     c.LearnsAttentionScale() ? 1 : 0,
                     2 * h * t});

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,9 @@ struct ArchConfig {
   static std::string KindName(Kind k);                     ///< "attcrnn", "cnn"
   static std::vector<std::string> KindNames();             ///< every name KindName gives
   static Kind ParseKind(const std::string& s);             ///< ConfigError for other names
+  static std::optional<Kind> FindKind(const std::string& s);  ///< nullopt for other names
+  /// The name of the network in result tables: "Att-CRNN", "CNN baseline".
+  static std::string KindDisplayName(Kind k);
   static std::string ScaleName(AttentionScale s);          ///< "none", "mean1", "row1", "learned"
   static std::vector<std::string> ScaleNames();            ///< every name ScaleName gives
   static AttentionScale ParseScale(const std::string& s);  ///< ConfigError for other names

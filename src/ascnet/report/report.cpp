@@ -16,6 +16,7 @@
 #include "ascnet/experiment/layout.h"
 #include "ascnet/infer/explain.h"
 #include "ascnet/infer/png.h"
+#include "ascnet/model/arch.h"
 #include "ascnet/report/charts.h"
 #include "ascnet/train/run_files.h"
 
@@ -202,6 +203,7 @@ void CurvesSection(const ReportInputs& in, std::ostringstream& body, std::vector
           "<p class=\"muted\">Segment-level test accuracy of the network (softmax) after every epoch, one line per "
           "run (the paper's Figure 2).</p>";
   std::vector<Series> series;
+  std::vector<std::string> series_run;  // the run name (system folder) of each series
   std::map<std::string, size_t> colour_of;
   for (const Run& r : in.runs) {
     const std::string p = LogJsonPath(r.dir);
@@ -218,7 +220,10 @@ void CurvesSection(const ReportInputs& in, std::ostringstream& body, std::vector
         s.x.push_back(e["epoch"].get<double>());
         s.y.push_back(e["test_accuracy"].get<double>());
       }
-      if (!s.x.empty()) series.push_back(std::move(s));
+      if (!s.x.empty()) {
+        series.push_back(std::move(s));
+        series_run.push_back(r.name);
+      }
     } catch (const std::exception& e) {
       notes.push_back(std::string("skipped training log: ") + e.what());
     }
@@ -229,8 +234,9 @@ void CurvesSection(const ReportInputs& in, std::ostringstream& body, std::vector
     if (series.size() > 12) {
       // Too many lines for a legend: one line per run name, the mean over splits.
       std::map<std::string, std::map<double, std::pair<double, int>>> acc;
-      for (const Series& s : series) {
-        const std::string name = s.name.substr(0, s.name.find(" ("));
+      for (size_t k = 0; k < series.size(); ++k) {
+        const Series& s = series[k];
+        const std::string& name = series_run[k];
         for (size_t i = 0; i < s.x.size(); ++i) {
           auto& a = acc[name][s.x[i]];
           a.first += s.y[i];
@@ -307,7 +313,8 @@ void AttentionSection(const ReportInputs& in, const ReportOptions& options, std:
   int examples = 0;
   const Run* att_run = nullptr;
   for (const Run& r : in.runs) {
-    if (r.name.rfind("attcrnn", 0) == 0 && fs::exists(BundlePath(r.dir)) && in.predictions.count(r.dir)) {
+    const bool att_crnn = ArchConfig::FindKind(r.arch) == ArchConfig::Kind::kAttCrnn;
+    if (att_crnn && fs::exists(BundlePath(r.dir)) && in.predictions.count(r.dir)) {
       att_run = &r;
       break;
     }

@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ascnet/core/text.h"
+
 namespace ascnet::serve {
 namespace {
 
@@ -12,12 +14,6 @@ std::string Lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 // The value of parameter `name` in a header such as `form-data; name="file"; filename="a.wav"`.

@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ascnet/core/error.h"
+#include "ascnet/core/text.h"
 #include "ascnet/serve/engine.h"
 #include "ascnet/serve/metrics.h"
 #include "ascnet/serve/pool.h"
@@ -36,13 +37,6 @@ using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
 std::chrono::milliseconds Ms(double seconds) { return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000)); }
-
-std::string Trimmed(std::string s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
-  size_t i = 0;
-  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
-  return s.substr(i);
-}
 
 // Constant-time comparison of the bearer token.
 bool SameToken(const std::string& a, const std::string& b) {
@@ -67,7 +61,7 @@ struct Server::Impl {
       std::ifstream in(o.token_file);
       if (!in) throw IoError(WithPath(o.token_file, "cannot read the token file"));
       std::string t((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      token = Trimmed(t);
+      token = Trim(t);
       if (token.empty()) throw ConfigError(WithPath(o.token_file, "the token file is empty"));
     }
     beast::error_code ec;
@@ -558,7 +552,7 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
       std::string given;
       const auto auth = req[http::field::authorization];
       if (auth.size() > 7 && (auth.substr(0, 7) == "Bearer " || auth.substr(0, 7) == "bearer ")) {
-        given = Trimmed(std::string(auth.substr(7)));
+        given = Trim(std::string(auth.substr(7)));
       } else if (is_ws && query.count("token")) {
         given = query["token"];  // browsers cannot set headers on a WebSocket
       }
@@ -633,7 +627,7 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
       }
       std::string ct(req[http::field::content_type]);
       const std::string type = ct.substr(0, ct.find(';'));
-      std::string lower = Trimmed(type);
+      std::string lower = Trim(type);
       for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       if (lower == "multipart/form-data") {
         const MultipartFile f = ParseMultipart(*body, MultipartBoundary(ct));

@@ -1,5 +1,6 @@
 // The files of one training run's output folder (TrainOptions::out_dir), one owner for
-// their names. Plain C++: used by the experiment layout and the report without LibTorch.
+// their names. Plain C++ (run_files.cpp, in the torch-free ascnet_train_options): used by the
+// experiment layout and the report without LibTorch.
 #pragma once
 
 #include <string>

@@ -16,7 +16,7 @@ struct TrainSplitOptions {
   std::string dataset;                 ///< dataset spec KIND:PATH (docs/datasets.md)
   std::string split = "1";             ///< split name (fold1) or 1-based position
   int test_fold = 0;                   ///< > 0: the split named "fold<K>" (replaces `split`)
-  std::string arch = "attcrnn";        ///< "attcrnn" or "cnn" (ArchConfig::Preset)
+  std::string arch = ArchConfig::KindName(ArchConfig::Kind::kAttCrnn);  ///< "attcrnn" or "cnn" (ArchConfig::Preset)
   std::string features = "logmel";     ///< feature preset
   std::string attention_scale;         ///< "" = TrainOptions::DefaultAttentionScale(train.preset)
   std::string cache = "ascnet-cache";  ///< feature cache folder

@@ -11,8 +11,10 @@
 #include <filesystem>
 #include <iostream>
 #include <limits>
+#include <memory>
 #include <random>
 #include <sstream>
+#include <utility>
 
 #include <ATen/Parallel.h>
 #include <torch/cuda.h>
@@ -36,10 +38,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-std::string Join(const std::string& dir, const std::string& file) {
-  return (std::filesystem::path(dir) / file).string();
-}
 
 // Identity of a run: what must be equal for a checkpoint to be continued.
 nlohmann::json RunIdentity(const ArchConfig& arch, const SegmentSource& source, const Dataset& dataset,
@@ -210,8 +208,9 @@ void CheckTrainingSegments(const SplitSegments& segs, const Split& split, const 
   }
 }
 
-// Where training continues from: the start, or a checkpoint of the same run.
-struct ResumePoint {
+// Where a run stands: the epoch and step to continue from, the log so far, and whether it
+// continues a checkpoint of the same run.
+struct RunState {
   int epoch = 0;
   int64_t step = 0;
   TrainingLog log;
@@ -221,10 +220,10 @@ struct ResumePoint {
 // Phase: create the output folder and, with `resume`, load the checkpoint of the same run
 // into the network, optimiser and weight average (refusing another run's checkpoint, or an
 // existing one without `resume`).
-ResumePoint PrepareOutput(const TrainOptions& options, const nlohmann::json& run, NetworkImpl& net,
+RunState PrepareOutput(const TrainOptions& options, const nlohmann::json& run, NetworkImpl& net,
                           torch::optim::Optimizer& optimizer, NetworkImpl* average, torch::Device device,
                           Progress& progress) {
-  ResumePoint at;
+  RunState at;
   if (options.out_dir.empty()) return at;
   std::error_code ec;
   std::filesystem::create_directories(options.out_dir, ec);
@@ -309,172 +308,260 @@ ModelBundle MakeBundle(NetworkPtr net, const ArchConfig& arch, const SegmentSour
   return b;
 }
 
-}  // namespace
+// What a run is, fixed before training: the architecture, device, segments, normalisation,
+// the number of steps and epochs, and the run's identity.
+struct RunPlan {
+  ArchConfig arch;
+  std::vector<int64_t> shape;  // segment shape [C, M, T]
+  torch::Device device = torch::kCPU;
+  SplitSegments segs;
+  int64_t n_train = 0;
+  Normalisation norm;
+  int64_t steps_per_epoch = 0;
+  int64_t total = 0;
+  int num_epochs = 0;
+  LrSchedule schedule;
+  nlohmann::json run;  // RunIdentity
+};
 
-std::string CheckpointPath(const std::string& d) { return Join(d, "checkpoint.bin"); }
-std::string BundlePath(const std::string& d) { return Join(d, "model.ascnet"); }
-std::string LogCsvPath(const std::string& d) { return Join(d, "log.csv"); }
-std::string LogJsonPath(const std::string& d) { return Join(d, "log.json"); }
-
-TrainResult TrainModel(const SegmentSource& source, const Dataset& dataset, const Split& split,
-                       const ArchConfig& arch_in, const TrainOptions& options, const TrainHooks& hooks) {
-  const auto t0 = Clock::now();
+// Phase: validate the options and the data, set up the process, and fix the run's plan.
+RunPlan PlanRun(const SegmentSource& source, const Dataset& dataset, const Split& split, const ArchConfig& arch_in,
+                const TrainOptions& options) {
   TuneProcess();  // heap (no mmap/munmap per step's activations), OpenBLAS kernels
   options.Validate();
-  ArchConfig arch = arch_in;
-  arch.classes = static_cast<int>(dataset.classes.size());
-  arch.Validate();
-  CheckSegmentShape(source, arch);
-  const std::vector<int64_t> shape = source.segment_shape();
-  const torch::Device device = ParseDevice(options.device);
+  RunPlan p;
+  p.arch = arch_in;
+  p.arch.classes = static_cast<int>(dataset.classes.size());
+  p.arch.Validate();
+  CheckSegmentShape(source, p.arch);
+  p.shape = source.segment_shape();
+  p.device = ParseDevice(options.device);
   if (options.threads > 0) at::set_num_threads(options.threads);
   // ATen's OpenMP threads and OpenBLAS's own pool (Debian's LibTorch) oversubscribe the
   // cores: measured 2x slower training steps on 2 cores without this.
   LimitOpenBlasThreads(1);
 
-  const SplitSegments segs = CollectSegments(source, dataset, split);
-  CheckTrainingSegments(segs, split, options);
-  const int64_t n_train = static_cast<int64_t>(segs.train.size());
-  const Normalisation norm = ComputeNormalisation(source, segs.train);
-  const int64_t spe = options.StepsPerEpoch(n_train);
-  const int64_t total = options.TotalSteps(n_train);
-  const int num_epochs = static_cast<int>((total + spe - 1) / spe);
-  const LrSchedule schedule = options.Schedule(total);
-  const nlohmann::json run = RunIdentity(arch, source, dataset, split, segs, options, total);
+  p.segs = CollectSegments(source, dataset, split);
+  CheckTrainingSegments(p.segs, split, options);
+  p.n_train = static_cast<int64_t>(p.segs.train.size());
+  p.norm = ComputeNormalisation(source, p.segs.train);
+  p.steps_per_epoch = options.StepsPerEpoch(p.n_train);
+  p.total = options.TotalSteps(p.n_train);
+  p.num_epochs = static_cast<int>((p.total + p.steps_per_epoch - 1) / p.steps_per_epoch);
+  p.schedule = options.Schedule(p.total);
+  p.run = RunIdentity(p.arch, source, dataset, split, p.segs, options, p.total);
+  return p;
+}
 
-  Progress progress(options, hooks, total, num_epochs);
-  {
-    std::ostringstream os;
-    os << options.ToString() << "\n"
-       << "data: " << dataset.spec << " split " << split.name << ": " << n_train << " training segments ("
-       << split.train.size() << " items), " << segs.test.size() << " test segments (" << split.test.size()
-       << " items); " << spe << " steps per epoch, " << total << " steps = " << num_epochs << " epochs\n"
-       << "architecture: " << arch.ToString() << "\n"
-       << "normalisation: " << norm.Summary();
-    progress.Line(os.str());  // the effective configuration, always
-  }
+// The effective configuration, printed at the start of every run.
+std::string DescribeRun(const RunPlan& p, const Dataset& dataset, const Split& split, const TrainOptions& options) {
+  std::ostringstream os;
+  os << options.ToString() << "\n"
+     << "data: " << dataset.spec << " split " << split.name << ": " << p.n_train << " training segments ("
+     << split.train.size() << " items), " << p.segs.test.size() << " test segments (" << split.test.size()
+     << " items); " << p.steps_per_epoch << " steps per epoch, " << p.total << " steps = " << p.num_epochs
+     << " epochs\n"
+     << "architecture: " << p.arch.ToString() << "\n"
+     << "normalisation: " << p.norm.Summary();
+  return os.str();
+}
 
-  // Network, optimiser, normalisation on the device.
+// The trained state on the device: the network, its optimiser, the weight average (EMA; null
+// when off) and the normalisation.
+struct Model {
+  NetworkPtr net;
+  std::unique_ptr<torch::optim::Optimizer> optimizer;
+  NetworkPtr average;  // evaluated and saved instead of the live weights when on
+  torch::Tensor mean, inv_std;
+  NetworkImpl& evaluated() { return average ? *average : *net; }
+};
+
+// Phase: network, optimiser, weight average and normalisation on the device.
+Model BuildModel(const RunPlan& p, const TrainOptions& options) {
+  Model m;
   torch::manual_seed(DeriveSeed(options.seed, 0));
-  NetworkPtr net = MakeNetwork(arch);
-  net->to(device);
-  net->train();
-  SetConvMemoryFormat(*net, at::MemoryFormat::ChannelsLast);
-  const std::unique_ptr<torch::optim::Optimizer> optimizer = MakeOptimizer(options, net->parameters());
-  // The weight average (EMA): evaluated and saved instead of the live weights when on.
-  NetworkPtr average;
+  m.net = MakeNetwork(p.arch);
+  m.net->to(p.device);
+  m.net->train();
+  SetConvMemoryFormat(*m.net, at::MemoryFormat::ChannelsLast);
+  m.optimizer = MakeOptimizer(options, m.net->parameters());
   if (options.ema_decay > 0) {
-    average = MakeNetwork(arch);
-    average->to(device);
-    CopyWeights(*average, *net);
-    average->eval();
+    m.average = MakeNetwork(p.arch);
+    m.average->to(p.device);
+    CopyWeights(*m.average, *m.net);
+    m.average->eval();
   }
-  NetworkImpl& evaluated = average ? *average : *net;
-  const torch::Tensor mean =
-      torch::from_blob(const_cast<float*>(norm.mean.data()), {1, shape[0], shape[1], 1}, torch::kFloat).clone().to(device);
-  const torch::Tensor inv_std =
-      (1.0 / torch::from_blob(const_cast<float*>(norm.std.data()), {1, shape[0], shape[1], 1}, torch::kFloat)).to(device);
+  const std::vector<int64_t>& shape = p.shape;
+  m.mean = torch::from_blob(const_cast<float*>(p.norm.mean.data()), {1, shape[0], shape[1], 1}, torch::kFloat)
+               .clone()
+               .to(p.device);
+  m.inv_std =
+      (1.0 / torch::from_blob(const_cast<float*>(p.norm.std.data()), {1, shape[0], shape[1], 1}, torch::kFloat))
+          .to(p.device);
+  return m;
+}
 
-  TrainResult result;
-  ResumePoint start = PrepareOutput(options, run, *net, *optimizer, average.get(), device, progress);
-  int epoch = start.epoch;
-  int64_t step = start.step;
-  TrainingLog log = std::move(start.log);
-  result.resumed = start.resumed;
-  const bool files = !options.out_dir.empty();
-
-  // Training windows: random crops need each item's frame count; augmentation fills masks
-  // with the training mean.
-  std::vector<int64_t> item_frames(static_cast<size_t>(source.num_items()), 0);
-  for (int i = 0; i < static_cast<int>(item_frames.size()); ++i) item_frames[static_cast<size_t>(i)] = ItemFrames(source, i);
-  const Augmenter augmenter(options, source.config(), norm.mean, shape);
-  const bool crops_or_augment = options.random_crop || augmenter.enabled();
-
-  const double prior_seconds = log.epochs.empty() ? 0.0 : log.epochs.back().seconds;
-  progress.Start(step);
-  bool stopped = false;
-  const int64_t batch = options.batch_size;
-  for (; epoch < num_epochs && step < total; ++epoch) {
-    std::mt19937_64 rng(DeriveSeed(options.seed, 1, static_cast<uint64_t>(epoch)));
-    std::mt19937_64 aug_rng(DeriveSeed(options.seed, 3, static_cast<uint64_t>(epoch)));  // crops, augmentation
-    torch::manual_seed(DeriveSeed(options.seed, 2, static_cast<uint64_t>(epoch)));
-    const std::vector<int64_t> perm = RandomPermutation(rng, n_train);
-
-    net->train();
-    double loss_sum = 0, lr = schedule.At(step);
-    int64_t seen = 0, correct = 0;
-    for (int64_t b = 0; b < spe && step < total; ++b) {
-      std::vector<int64_t> first(perm.begin() + b * batch, perm.begin() + std::min(n_train, (b + 1) * batch));
-      const int64_t bs = static_cast<int64_t>(first.size());
-      auto images = [&](const std::vector<int64_t>& pos) {
-        if (!crops_or_augment) return Gather(source, segs.train, pos, shape, mean, inv_std, device);
-        return GatherAugmented(source, segs, item_frames, pos, shape, options.random_crop, augmenter, aug_rng, mean,
-                               inv_std, device);
-      };
-      torch::Tensor x, y;
-      if (options.between_class) {
-        BcBatch mixed = MakeBcBatch(segs.train_labels, first, rng, arch.classes, images);
-        x = mixed.x;
-        y = mixed.y;
-      } else {
-        std::vector<int64_t> l1(bs);
-        for (int64_t i = 0; i < bs; ++i) l1[i] = segs.train_labels[first[i]];
-        x = images(first);
-        y = torch::one_hot(torch::tensor(l1, torch::kLong).to(device), arch.classes).to(torch::kFloat);
-      }
-      if (options.mixstyle_p > 0) x = FreqMixStyle(x, options.mixstyle_p, options.mixstyle_alpha, aug_rng);
-      if (options.label_smoothing > 0) {
-        y = y * (1.0 - options.label_smoothing) + options.label_smoothing / static_cast<double>(arch.classes);
-      }
-      lr = schedule.At(step);
-      SetLearningRate(*optimizer, lr);
-      const StepOutput out = TrainStep(*net, *optimizer, x, y);
-      if (average) UpdateEma(*average, *net, EmaDecay(options.ema_decay, step));
-      const double lv = out.loss.item<double>();
-      if (!std::isfinite(lv)) {
-        throw ConfigError("training diverged: loss is " + std::to_string(lv) + " at step " + std::to_string(step) +
-                          " (lower the learning rate, option lr)");
-      }
-      loss_sum += lv * static_cast<double>(bs);
-      correct += out.logits.argmax(1).eq(y.argmax(1)).sum().item<int64_t>();
-      seen += bs;
-      ++step;
-      progress.Step(epoch + 1, step, loss_sum / static_cast<double>(seen),
-                    log.epochs.empty() ? kNaN : log.epochs.back().test_accuracy);
+// The training batches: images of the training segments (random crops and augmentation when
+// on; augmentation fills masks with the training mean), mixed between classes or one-hot,
+// Freq-MixStyle and label smoothing.
+class BatchMaker {
+ public:
+  BatchMaker(const SegmentSource& source, const RunPlan& p, const Model& m, const TrainOptions& options)
+      : source_(source),
+        plan_(p),
+        model_(m),
+        options_(options),
+        item_frames_(static_cast<size_t>(source.num_items()), 0),
+        augmenter_(options, source.config(), p.norm.mean, p.shape) {
+    // Random crops need each item's frame count.
+    for (int i = 0; i < static_cast<int>(item_frames_.size()); ++i) {
+      item_frames_[static_cast<size_t>(i)] = ItemFrames(source, i);
     }
-    const EvalResult ev = Evaluate(evaluated, source, segs, shape, mean, inv_std, device, options.eval_batch);
-    EpochRecord rec;
-    rec.epoch = epoch + 1;
-    rec.step = step;
-    rec.lr = lr;
-    rec.train_loss = loss_sum / static_cast<double>(std::max<int64_t>(1, seen));
-    rec.train_accuracy = static_cast<double>(correct) / static_cast<double>(std::max<int64_t>(1, seen));
+    crops_or_augment_ = options.random_crop || augmenter_.enabled();
+  }
+
+  // Inputs x and targets y of the training positions `first`; draws pairs from `rng`, crops,
+  // augmentation and MixStyle from `aug_rng`.
+  std::pair<torch::Tensor, torch::Tensor> Make(const std::vector<int64_t>& first, std::mt19937_64& rng,
+                                               std::mt19937_64& aug_rng) const {
+    const SplitSegments& segs = plan_.segs;
+    const int classes = plan_.arch.classes;
+    auto images = [&](const std::vector<int64_t>& pos) {
+      if (!crops_or_augment_) {
+        return Gather(source_, segs.train, pos, plan_.shape, model_.mean, model_.inv_std, plan_.device);
+      }
+      return GatherAugmented(source_, segs, item_frames_, pos, plan_.shape, options_.random_crop, augmenter_, aug_rng,
+                             model_.mean, model_.inv_std, plan_.device);
+    };
+    torch::Tensor x, y;
+    if (options_.between_class) {
+      BcBatch mixed = MakeBcBatch(segs.train_labels, first, rng, classes, images);
+      x = mixed.x;
+      y = mixed.y;
+    } else {
+      const int64_t bs = static_cast<int64_t>(first.size());
+      std::vector<int64_t> l1(bs);
+      for (int64_t i = 0; i < bs; ++i) l1[i] = segs.train_labels[first[i]];
+      x = images(first);
+      y = torch::one_hot(torch::tensor(l1, torch::kLong).to(plan_.device), classes).to(torch::kFloat);
+    }
+    if (options_.mixstyle_p > 0) x = FreqMixStyle(x, options_.mixstyle_p, options_.mixstyle_alpha, aug_rng);
+    if (options_.label_smoothing > 0) {
+      y = y * (1.0 - options_.label_smoothing) + options_.label_smoothing / static_cast<double>(classes);
+    }
+    return {x, y};
+  }
+
+ private:
+  const SegmentSource& source_;
+  const RunPlan& plan_;
+  const Model& model_;
+  const TrainOptions& options_;
+  std::vector<int64_t> item_frames_;
+  const Augmenter augmenter_;
+  bool crops_or_augment_ = false;
+};
+
+// Phase: one epoch of optimiser steps (until the epoch's or the run's last step); returns the
+// epoch's record before evaluation (lr, training loss and accuracy).
+EpochRecord TrainEpoch(const RunPlan& p, Model& m, const BatchMaker& batches, const TrainOptions& options,
+                       RunState& at, Progress& progress) {
+  const int epoch = at.epoch;
+  std::mt19937_64 rng(DeriveSeed(options.seed, 1, static_cast<uint64_t>(epoch)));
+  std::mt19937_64 aug_rng(DeriveSeed(options.seed, 3, static_cast<uint64_t>(epoch)));  // crops, augmentation
+  torch::manual_seed(DeriveSeed(options.seed, 2, static_cast<uint64_t>(epoch)));
+  const std::vector<int64_t> perm = RandomPermutation(rng, p.n_train);
+
+  m.net->train();
+  double loss_sum = 0, lr = p.schedule.At(at.step);
+  int64_t seen = 0, correct = 0;
+  const int64_t batch = options.batch_size;
+  for (int64_t b = 0; b < p.steps_per_epoch && at.step < p.total; ++b) {
+    std::vector<int64_t> first(perm.begin() + b * batch, perm.begin() + std::min(p.n_train, (b + 1) * batch));
+    const int64_t bs = static_cast<int64_t>(first.size());
+    const auto [x, y] = batches.Make(first, rng, aug_rng);
+    lr = p.schedule.At(at.step);
+    SetLearningRate(*m.optimizer, lr);
+    const StepOutput out = TrainStep(*m.net, *m.optimizer, x, y);
+    if (m.average) UpdateEma(*m.average, *m.net, EmaDecay(options.ema_decay, at.step));
+    const double lv = out.loss.item<double>();
+    if (!std::isfinite(lv)) {
+      throw ConfigError("training diverged: loss is " + std::to_string(lv) + " at step " + std::to_string(at.step) +
+                        " (lower the learning rate, option lr)");
+    }
+    loss_sum += lv * static_cast<double>(bs);
+    correct += out.logits.argmax(1).eq(y.argmax(1)).sum().item<int64_t>();
+    seen += bs;
+    ++at.step;
+    progress.Step(epoch + 1, at.step, loss_sum / static_cast<double>(seen),
+                  at.log.epochs.empty() ? kNaN : at.log.epochs.back().test_accuracy);
+  }
+  EpochRecord rec;
+  rec.epoch = epoch + 1;
+  rec.step = at.step;
+  rec.lr = lr;
+  rec.train_loss = loss_sum / static_cast<double>(std::max<int64_t>(1, seen));
+  rec.train_accuracy = static_cast<double>(correct) / static_cast<double>(std::max<int64_t>(1, seen));
+  return rec;
+}
+
+// Phase: the run's result after the last epoch: the log, counts, and the bundle (written to
+// the output folder when the run completed).
+TrainResult FinishRun(const SegmentSource& source, const Dataset& dataset, const Split& split, const RunPlan& p,
+                      const Model& m, const TrainOptions& options, RunState at, bool stopped) {
+  TrainResult result;
+  result.resumed = at.resumed;
+  result.log = std::move(at.log);
+  result.epochs = at.epoch;
+  result.steps = at.step;
+  result.completed = !stopped && at.step >= p.total;
+  result.test_accuracy = result.log.epochs.empty() ? kNaN : result.log.epochs.back().test_accuracy;
+  // The bundle carries the averaged weights when the run keeps an average.
+  result.bundle = MakeBundle(m.average ? m.average : m.net, p.arch, source, dataset, split, p.segs, p.norm, options,
+                             result);
+  if (!options.out_dir.empty() && result.completed) {
+    result.bundle_path = BundlePath(options.out_dir);
+    SaveBundle(result.bundle_path, result.bundle);
+  }
+  return result;
+}
+
+}  // namespace
+
+TrainResult TrainModel(const SegmentSource& source, const Dataset& dataset, const Split& split,
+                       const ArchConfig& arch_in, const TrainOptions& options, const TrainHooks& hooks) {
+  const auto t0 = Clock::now();
+  const RunPlan plan = PlanRun(source, dataset, split, arch_in, options);
+  Progress progress(options, hooks, plan.total, plan.num_epochs);
+  progress.Line(DescribeRun(plan, dataset, split, options));  // the effective configuration, always
+  Model model = BuildModel(plan, options);
+  RunState at = PrepareOutput(options, plan.run, *model.net, *model.optimizer, model.average.get(), plan.device, progress);
+  const BatchMaker batches(source, plan, model, options);
+
+  const double prior_seconds = at.log.epochs.empty() ? 0.0 : at.log.epochs.back().seconds;
+  progress.Start(at.step);
+  bool stopped = false;
+  for (; at.epoch < plan.num_epochs && at.step < plan.total; ++at.epoch) {
+    EpochRecord rec = TrainEpoch(plan, model, batches, options, at, progress);
+    const EvalResult ev = Evaluate(model.evaluated(), source, plan.segs, plan.shape, model.mean, model.inv_std,
+                                   plan.device, options.eval_batch);
     rec.test_loss = ev.loss;
     rec.test_accuracy = ev.accuracy;
     rec.seconds = prior_seconds + std::chrono::duration<double>(Clock::now() - t0).count();
-    log.epochs.push_back(rec);
-    if (files) SaveEpoch(options.out_dir, run, epoch + 1, step, log, *net, *optimizer, average.get());
+    at.log.epochs.push_back(rec);
+    if (!options.out_dir.empty()) {
+      SaveEpoch(options.out_dir, plan.run, at.epoch + 1, at.step, at.log, *model.net, *model.optimizer,
+                model.average.get());
+    }
     progress.Epoch(rec);
     if (hooks.on_epoch_end && !hooks.on_epoch_end(rec)) {
-      ++epoch;
+      ++at.epoch;
       stopped = true;
       break;
     }
   }
   progress.Finish();
-
-  result.log = log;
-  result.epochs = epoch;
-  result.steps = step;
-  result.completed = !stopped && step >= total;
-  result.test_accuracy = log.epochs.empty() ? kNaN : log.epochs.back().test_accuracy;
-  // The bundle carries the averaged weights when the run keeps an average.
-  result.bundle = MakeBundle(average ? average : net, arch, source, dataset, split, segs, norm, options, result);
-  const ModelBundle& b = result.bundle;
-  if (files && result.completed) {
-    result.bundle_path = BundlePath(options.out_dir);
-    SaveBundle(result.bundle_path, b);
-  }
+  TrainResult result = FinishRun(source, dataset, split, plan, model, options, std::move(at), stopped);
   result.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   return result;
 }

@@ -1,0 +1,19 @@
+#include <gtest/gtest.h>
+
+#include <string>
+#include <string_view>
+
+#include "ascnet/core/text.h"
+
+using namespace ascnet;
+
+TEST(Text, TrimRemovesAsciiWhitespaceAtBothEndsForStringsAndViews) {
+  EXPECT_EQ(Trim(std::string(" \t a b \r\n")), "a b");
+  EXPECT_EQ(Trim(std::string("")), "");
+  EXPECT_EQ(Trim(std::string(" \v\f ")), "");
+  const std::string text = "  Bearer x\t";
+  const std::string_view v = Trim(std::string_view(text));
+  EXPECT_EQ(v, "Bearer x");
+  EXPECT_EQ(v.data(), text.data() + 2) << "a view into the input, no copy";
+  EXPECT_EQ(Trim(std::string_view("\t")), "");
+}
