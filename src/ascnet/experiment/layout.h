@@ -1,5 +1,7 @@
 // The files of an experiment folder: the one owner of their names and places, used by the
-// experiment, merge, plan, report and the CLI (the shell scripts document the same layout).
+// experiment, merge, plan, report and the CLI. Scripts find an experiment's models through
+// `ascnet report OUT --list-models` (ModelListing); scripts/source-errors and the Slurm test
+// read the documented files below.
 //
 //   OUT/experiment.json                       the settings (ExperimentSettingsJson)
 //   OUT/results.json, OUT/results.md          every finished split merged
