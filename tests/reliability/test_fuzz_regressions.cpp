@@ -3,10 +3,13 @@
 // inputs live in tests/reliability/crashes/<fuzz target>/ and fuzz/corpus/<fuzz target>/
 // (first byte = the fuzzer's mode byte); fuzz_replay.h fails a replay whose corpus is missing
 // or empty.
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
@@ -35,6 +38,38 @@ namespace {
 namespace fs = std::filesystem;
 
 using reliability::ReplayFuzzInputs;
+
+// Every fuzzer in fuzz/ has a corpus and a replay here: each fuzz/fuzz_*.cpp (fuzz_dataset.cpp
+// is built once per layout, fuzz_dataset_<layout>) has a fuzz/corpus/<target>/ folder, and each
+// corpus folder's target is named by a replay in this folder's sources. A new fuzzer without
+// both fails here.
+TEST(FuzzRegressions, EveryFuzzTargetHasACorpusAndAReplay) {
+  const fs::path src(ASCNET_SOURCE_DIR);
+  std::vector<std::string> corpora;
+  for (const auto& e : fs::directory_iterator(src / "fuzz/corpus")) {
+    if (e.is_directory()) corpora.push_back(e.path().filename().string());
+  }
+  int fuzzers = 0;
+  for (const auto& e : fs::directory_iterator(src / "fuzz")) {
+    const std::string stem = e.path().stem().string();
+    if (e.path().extension() != ".cpp" || stem.rfind("fuzz_", 0) != 0) continue;
+    ++fuzzers;
+    const bool has_corpus = std::any_of(corpora.begin(), corpora.end(), [&](const std::string& c) {
+      return c == stem || c.rfind(stem + "_", 0) == 0;
+    });
+    EXPECT_TRUE(has_corpus) << e.path().string() << ": no fuzz/corpus/" << stem << "[_*]/ folder";
+  }
+  EXPECT_GE(fuzzers, 7) << "fuzz/ lists fewer fuzzers than it had when this test was written";
+  std::string replays;
+  for (const auto& e : fs::directory_iterator(src / "tests/reliability")) {
+    if (e.path().extension() == ".cpp") replays += ReadFile(e.path().string());  // this test names no target
+  }
+  for (const std::string& c : corpora) {
+    EXPECT_NE(replays.find('"' + c + '"'), std::string::npos)
+        << "fuzz/corpus/" << c << "/ is replayed by no FuzzRegressions test (expected \"" << c
+        << "\" in tests/reliability/*.cpp)";
+  }
+}
 
 // The replay helper itself: a target whose corpus folder is missing or holds only empty files
 // fails, even when it has crash inputs (which are still replayed).
