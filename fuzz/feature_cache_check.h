@@ -29,6 +29,22 @@
 #include "fuzz_util.h"
 
 namespace ascnet_fuzz {
+
+/// A feature config for 8 kHz audio that is fast to extract (16 bands, 8-frame segments):
+/// the fixture's, and the fault-injection tests' (tests/reliability/test_faults.cpp).
+inline ascnet::FeatureConfig TinyCacheConfig() {
+  ascnet::FeatureConfig c;
+  c.frame.sample_rate = 8000;
+  c.frame.frame_length = 256;
+  c.frame.frame_shift = 128;
+  c.frame.fft_size = 256;
+  c.filterbank.num_bands = 16;
+  c.filterbank.high_freq = 4000;
+  c.segment.frames = 8;
+  c.segment.hop = 8;
+  return c;
+}
+
 namespace feature_cache_detail {
 
 namespace fs = std::filesystem;
@@ -42,15 +58,6 @@ struct Fixture {
   int64_t ref_segments = 0;
   std::string size_text, mtime_text;
 };
-
-inline uint64_t Fnv1a(const std::string& s) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
 
 inline std::string Replace(std::string s, const std::string& from, const std::string& to) {
   for (size_t p = 0; (p = s.find(from, p)) != std::string::npos; p += to.size()) s.replace(p, from.size(), to);
@@ -74,23 +81,14 @@ inline Fixture& Get() {
     f->ds.kind = "csv";
     f->ds.classes = {"a"};
     f->ds.items = {ascnet::DatasetItem{wav, "a.wav", 0, ""}};
-    auto& c = f->config;
-    c.frame.sample_rate = 8000;
-    c.frame.frame_length = 256;
-    c.frame.frame_shift = 128;
-    c.frame.fft_size = 256;
-    c.filterbank.num_bands = 16;
-    c.filterbank.high_freq = 4000;
-    c.segment.frames = 8;
-    c.segment.hop = 8;
+    f->config = TinyCacheConfig();
+    const ascnet::FeatureConfig& c = f->config;
     f->options.root = (dir / "cache").string();
     f->options.threads = 1;
     f->options.progress = false;
     ascnet::FeatureCache cache = ascnet::FeatureCache::Build(f->ds, c, f->options);
     f->pack_path = cache.pack_path();
-    char hex[17];
-    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(Fnv1a(wav)));
-    f->item_path = (fs::path(cache.pack_path()).parent_path() / "items" / (std::string(hex) + ".seg")).string();
+    f->item_path = cache.item_file(0);
     f->ref_pack = ascnet::ReadFile(cache.pack_path());
     f->ref_segments = cache.num_segments();
     for (int64_t s = 0; s < cache.num_segments(); ++s)

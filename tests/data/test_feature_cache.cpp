@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <set>
 #include <fstream>
 
 #include <chrono>
@@ -197,6 +198,23 @@ TEST_F(FeatureCacheTest, ShardsExtractDisjointItemsAndTheNextBuildAssemblesThem)
   EXPECT_TRUE(fs::is_empty(fs::path(opts_.root) / FeatureConfigHash(cfg_) / "items")) << "the pack absorbed them";
   EXPECT_EQ(FeatureCache::BuildShard(ds, cfg_, opts_, 0, 3).extracted, 0) << "a packed item is not extracted again";
   EXPECT_THROW(FeatureCache::BuildShard(ds, cfg_, opts_, 3, 3), ConfigError);
+}
+
+// item_file(i) names the file a shard (or an unfinished build) writes for item i: after a
+// shard of every item and the pack removed, exactly those files are there.
+TEST_F(FeatureCacheTest, ItemFileNamesWhereAShardWritesEachItem) {
+  const Dataset ds = Load();
+  FeatureCache c = FeatureCache::Build(ds, cfg_, opts_);
+  fs::remove(c.pack_path());
+  EXPECT_EQ(FeatureCache::BuildShard(ds, cfg_, opts_, 0, 1).extracted, static_cast<int64_t>(ds.items.size()));
+  std::set<std::string> written, named;
+  for (const auto& e : fs::directory_iterator(fs::path(opts_.root) / FeatureConfigHash(cfg_) / "items")) {
+    written.insert(e.path().string());
+  }
+  for (int i = 0; i < static_cast<int>(ds.items.size()); ++i) named.insert(fs::path(c.item_file(i)).string());
+  EXPECT_EQ(written.size(), ds.items.size());
+  EXPECT_EQ(written, named);
+  EXPECT_THROW(c.item_file(static_cast<int>(ds.items.size())), std::out_of_range);
 }
 
 TEST_F(FeatureCacheTest, ABuildWaitsForTheLockHolderAndTakesOverADeadOnesLock) {

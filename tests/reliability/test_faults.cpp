@@ -19,6 +19,7 @@
 #include "ascnet/core/fs.h"
 #include "ascnet/core/npy.h"
 #include "ascnet/data/feature_cache.h"
+#include "../../fuzz/feature_cache_check.h"
 #include "reliability_util.h"
 
 namespace ascnet {
@@ -42,14 +43,7 @@ struct TinyCache {
     ds.kind = "csv";
     ds.classes = {"a"};
     ds.items = {DatasetItem{wav, "a.wav", 0, ""}};
-    config.frame.sample_rate = 8000;
-    config.frame.frame_length = 256;
-    config.frame.frame_shift = 128;
-    config.frame.fft_size = 256;
-    config.filterbank.num_bands = 16;
-    config.filterbank.high_freq = 4000;
-    config.segment.frames = 8;
-    config.segment.hop = 8;
+    config = ascnet_fuzz::TinyCacheConfig();
     options.root = (dir / "cache").string();
     options.threads = 1;
     options.progress = false;

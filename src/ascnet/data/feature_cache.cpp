@@ -216,9 +216,17 @@ std::string CacheOptions::ToString() const {
 
 std::string FeatureConfigHash(const FeatureConfig& config) { return Hex(Fnv1a(json(config).dump())); }
 
+namespace {
+// <item_dir>/<path-hash>.seg: where one item's results go in an unfinished build or a shard.
+std::string ItemFilePath(const fs::path& item_dir, const std::string& item_path) {
+  return (item_dir / (Hex(Fnv1a(item_path)) + ".seg")).string();
+}
+}  // namespace
+
 struct FeatureCache::Impl {
   FeatureConfig config;
   std::string pack_path;
+  std::string item_dir;
   std::vector<int64_t> shape;  // C, M, T
   int64_t seg_floats = 0;
   std::vector<ItemRecord> items;            // dataset order
@@ -323,9 +331,7 @@ int64_t SegmentFloats(const FeatureConfig& config) {
 struct CacheLayout {
   fs::path dir, item_dir;
   std::string pack_path, lock_path;
-  std::string ItemFile(const std::string& item_path) const {
-    return (item_dir / (Hex(Fnv1a(item_path)) + ".seg")).string();
-  }
+  std::string ItemFile(const std::string& item_path) const { return ItemFilePath(item_dir, item_path); }
 };
 
 // Phase 0: the cache folder, its config.json, and the names of the pack and its lock.
@@ -535,6 +541,7 @@ FeatureCache FeatureCache::Build(const Dataset& dataset, const FeatureConfig& co
   impl.seg_floats = SegmentFloats(config);
   const CacheLayout layout = PrepareFolder(dataset, config, options);
   impl.pack_path = layout.pack_path;
+  impl.item_dir = layout.item_dir.string();
 
   PackScan scan = ScanPack(dataset, layout, impl.seg_floats, options, &impl.mapping);
   if (!scan.complete) {
@@ -615,6 +622,9 @@ const std::vector<CacheFailure>& FeatureCache::failures() const { return impl_->
 int64_t FeatureCache::extracted() const { return impl_->extracted; }
 int64_t FeatureCache::from_item_files() const { return impl_->from_item_files; }
 
+std::string FeatureCache::item_file(int item) const {
+  return ItemFilePath(impl_->item_dir, impl_->items.at(static_cast<size_t>(item)).path);
+}
 int64_t FeatureCache::first_segment(int item) const { return impl_->items.at(static_cast<size_t>(item)).offset; }
 int64_t FeatureCache::item_segments(int item) const { return impl_->items.at(static_cast<size_t>(item)).segments; }
 double FeatureCache::segment_start(int64_t s) const { return impl_->segment_starts.at(static_cast<size_t>(s)); }

@@ -76,6 +76,9 @@ class FeatureCache {
 
   const FeatureConfig& config() const;
   const std::string& pack_path() const;
+  /// Where item i's results go while a build is unfinished or a shard extracts it
+  /// (<config-hash>/items/<path-hash>.seg); the file exists only then.
+  std::string item_file(int item) const;
   int64_t num_items() const;
   int64_t num_segments() const;
   /// {channels, bands, frames} of one segment; segment_floats() = their product.
