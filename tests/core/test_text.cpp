@@ -17,3 +17,10 @@ TEST(Text, TrimRemovesAsciiWhitespaceAtBothEndsForStringsAndViews) {
   EXPECT_EQ(v.data(), text.data() + 2) << "a view into the input, no copy";
   EXPECT_EQ(Trim(std::string_view("\t")), "");
 }
+
+TEST(Text, JoinWordsReadsAsProse) {
+  EXPECT_EQ(JoinWords({}, " or "), "");
+  EXPECT_EQ(JoinWords({"a"}, " or "), "a");
+  EXPECT_EQ(JoinWords({"a", "b"}, " or "), "a or b");
+  EXPECT_EQ(JoinWords({"a", "b", "c"}, " and/or "), "a, b and/or c");
+}

@@ -15,6 +15,12 @@ std::string_view Trim(std::string_view s) {
 
 std::string Trim(const std::string& s) { return std::string(Trim(std::string_view(s))); }
 
+std::string JoinWords(const std::vector<std::string>& words, const std::string& last) {
+  std::string out;
+  for (size_t i = 0; i < words.size(); ++i) out += (i == 0 ? "" : i + 1 == words.size() ? last : ", ") + words[i];
+  return out;
+}
+
 void BadOption(const std::string& kind, const std::string& field, const std::string& expected, const std::string& got) {
   throw ConfigError("invalid " + kind + " option " + field + " = " + got + " (expected " + expected + ")");
 }

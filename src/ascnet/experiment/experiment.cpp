@@ -20,6 +20,7 @@
 #include "ascnet/core/file_lock.h"
 #include "ascnet/core/version.h"
 #include "ascnet/core/fs.h"
+#include "ascnet/core/text.h"
 #include "ascnet/data/feature_cache.h"
 #include "ascnet/eval/metrics.h"
 #include "ascnet/model/classifier.h"
@@ -47,13 +48,6 @@ void Print(const ExperimentOptions& o, const std::string& text) {
   } else {
     std::cerr << text << std::endl;
   }
-}
-
-// "a", "a<last>b", "a, b<last>c".
-std::string JoinWords(const std::vector<std::string>& words, const std::string& last) {
-  std::string out;
-  for (size_t i = 0; i < words.size(); ++i) out += (i == 0 ? "" : i + 1 == words.size() ? last : ", ") + words[i];
-  return out;
 }
 
 void Say(const ExperimentOptions& o, const std::string& line) { Print(o, "[experiment] " + line); }

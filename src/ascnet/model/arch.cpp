@@ -115,11 +115,9 @@ const KindInfo& Info(ArchConfig::Kind k) {
 
 // "\"a\"", "\"a\" or \"b\"", "\"a\", \"b\" or \"c\"".
 std::string QuotedAlternatives(const std::vector<std::string>& names) {
-  std::string out;
-  for (size_t i = 0; i < names.size(); ++i) {
-    out += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + ("\"" + names[i] + "\"");
-  }
-  return out;
+  std::vector<std::string> quoted;
+  for (const std::string& n : names) quoted.push_back("\"" + n + "\"");
+  return JoinWords(quoted, " or ");
 }
 
 // s as a factor in formula text: "" for s = 1, else e.g. "2H * ".
