@@ -1,14 +1,12 @@
 // core/binary_record: the CRC, field encoding and checked reader every binary format uses.
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <functional>
 #include <stdexcept>
 #include <string>
 
 #include "ascnet/core/binary_record.h"
 #include "ascnet/core/error.h"
-#include "ascnet/core/fs.h"
 
 namespace ascnet {
 namespace {
@@ -152,19 +150,6 @@ TEST(RecordReader, WrongMagicOrVersionNamesTheExpectedValue) {
   w.U32(4);
   EXPECT_EQ(ThrowingRead(w.bytes(), [](RecordReader& r) { ReadSample(r); }),
             "version: unsupported format version 4 (this build reads version 3)");
-}
-
-TEST(RecordWriter, SavesAtomicallyAndAFailingSaveLeavesNoFile) {
-  const std::string dir = ::testing::TempDir() + "/binary_record_save";
-  std::filesystem::create_directories(dir);
-  const std::string path = dir + "/r.bin";
-  RecordWriter w("TESTREC1");
-  w.Section("DATA", "payload");
-  w.Save(path);
-  EXPECT_EQ(ReadFile(path), w.bytes());
-  EXPECT_THROW(w.Save(dir + "/missing/r.bin"), IoError);
-  EXPECT_FALSE(PathExists(dir + "/missing/r.bin"));
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -35,3 +35,14 @@ TEST(Fs, UnwritableDirectoryGivesIoErrorNamingPath) {
     EXPECT_NE(std::string(e.what()).find("/nonexistent-dir/out.bin"), std::string::npos);
   }
 }
+
+TEST(Fs, WriteBytesAtomicallyWritesExactlyTheBytesAndAFailingWriteLeavesNoFile) {
+  const ascnet::testing::TempDir tmp;
+  const std::string path = tmp.File("r.bin");
+  const std::string bytes("TESTREC1\0\x01payload", 17);
+  WriteBytesAtomically(path, bytes);
+  EXPECT_EQ(ReadFile(path), bytes);
+  const std::string missing = (tmp.path() / "missing" / "r.bin").string();
+  EXPECT_THROW(WriteBytesAtomically(missing, bytes), IoError);
+  EXPECT_FALSE(PathExists(missing));
+}

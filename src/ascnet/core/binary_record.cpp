@@ -4,10 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <ostream>
 #include <stdexcept>
-
-#include "ascnet/core/fs.h"
 
 namespace ascnet {
 
@@ -104,10 +101,6 @@ void RecordWriter::Sized(std::string_view payload) {
   out_.append(payload);
 }
 
-void RecordWriter::Save(const std::string& path) const {
-  WriteFileAtomically(path, [&](std::ostream& os) { os.write(out_.data(), static_cast<std::streamsize>(out_.size())); });
-}
-
 void RecordReader::Magic(std::string_view magic, const std::string& what) {
   const std::string quoted_magic = "\"" + std::string(magic) + "\"";
   const std::string_view head = bytes_.substr(pos(), std::min(magic.size(), remaining()));
@@ -134,6 +127,13 @@ std::string RecordReader::Payload(uint64_t len, const std::string& part, const s
   return Bytes(static_cast<std::size_t>(len), part, "the " + what + " payload");
 }
 
+void RecordReader::CheckCrc(const std::string& part, uint32_t stored, uint32_t computed) const {
+  if (computed != stored) {
+    Raise(part, "CRC-32 mismatch (stored " + HexU32(stored) + ", computed " + HexU32(computed) +
+                   "): the file is corrupted");
+  }
+}
+
 std::string RecordReader::Section(std::string_view tag, int index) {
   const std::string tag_s(tag);
   const std::string part = "section " + std::to_string(index) + " (" + tag_s + ")";
@@ -142,11 +142,7 @@ std::string RecordReader::Section(std::string_view tag, int index) {
   const uint64_t len = Uint(8, part, "the section length");
   const auto stored = static_cast<uint32_t>(Uint(4, part, "the section CRC-32"));
   std::string payload = Payload(len, part, "section");
-  const uint32_t computed = Crc32(payload);
-  if (computed != stored) {
-    Raise(part, "CRC-32 mismatch (stored " + HexU32(stored) + ", computed " + HexU32(computed) +
-                   "): the file is corrupted");
-  }
+  CheckCrc(part, stored, Crc32(payload));
   return payload;
 }
 
@@ -157,11 +153,7 @@ std::string RecordReader::Sized(const std::string& part) {
 
 void RecordReader::Crc32OfAll(const std::string& part) {
   const uint32_t computed = Crc32(bytes_.substr(0, pos()));
-  const auto stored = static_cast<uint32_t>(Uint(4, part, "the CRC-32"));
-  if (computed != stored) {
-    Raise(part, "CRC-32 mismatch (stored " + HexU32(stored) + ", computed " + HexU32(computed) +
-                   "): the file is corrupted");
-  }
+  CheckCrc(part, static_cast<uint32_t>(Uint(4, part, "the CRC-32")), computed);
 }
 
 void RecordReader::End(const std::string& part, const std::string& what) {

@@ -3,9 +3,9 @@
 // the file and what was being read, and a record writer/reader pair on top of them (magic,
 // version, CRC-checked sections, length-prefixed blobs, a CRC-32 of everything before it).
 // Used by the model bundle (model/bundle.cpp), the training checkpoint
-// (train/checkpoint.cpp) and the feature cache (data/feature_cache.cpp); a whole record is
-// written with RecordWriter::Save (WriteFileAtomically, core/fs.h: temporary name, then
-// rename). Each format's code says only what its fields and sections contain.
+// (train/checkpoint.cpp) and the feature cache (data/feature_cache.cpp); a record's bytes
+// are written with WriteBytesAtomically / WriteFileAtomically (core/fs.h: temporary name,
+// then rename). Each format's code says only what its fields and sections contain.
 #pragma once
 
 #include <cstddef>
@@ -81,9 +81,6 @@ class RecordWriter {
 
   const std::string& bytes() const { return out_; }
   std::string Take() { return std::move(out_); }
-  /// Writes the record to `path` atomically (WriteFileAtomically: IoError on failure, and
-  /// the previous file is then untouched).
-  void Save(const std::string& path) const;
 
  private:
   std::string out_;
@@ -112,6 +109,8 @@ class RecordReader : public ByteReader {
 
  private:
   std::string Payload(uint64_t len, const std::string& part, const std::string& what);
+  /// part: 'CRC-32 mismatch (stored X, computed Y): the file is corrupted' when they differ.
+  void CheckCrc(const std::string& part, uint32_t stored, uint32_t computed) const;
 };
 
 }  // namespace ascnet

@@ -58,6 +58,10 @@ void WriteFileAtomically(const std::string& path, const std::function<void(std::
   }
 }
 
+void WriteBytesAtomically(const std::string& path, std::string_view bytes) {
+  WriteFileAtomically(path, [&](std::ostream& os) { os.write(bytes.data(), static_cast<std::streamsize>(bytes.size())); });
+}
+
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw IoError(WithPath(path, std::string("cannot open for reading (") + std::strerror(errno) + ")"));

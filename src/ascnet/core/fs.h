@@ -4,6 +4,7 @@
 #include <functional>
 #include <ostream>
 #include <string>
+#include <string_view>
 
 namespace ascnet {
 
@@ -11,6 +12,8 @@ namespace ascnet {
 /// flushed, synced and renamed over `path` only if everything succeeded. On any error
 /// the temporary file is removed, `path` is left as it was, and IoError is thrown.
 void WriteFileAtomically(const std::string& path, const std::function<void(std::ostream&)>& write);
+/// WriteFileAtomically with `bytes` as the whole content.
+void WriteBytesAtomically(const std::string& path, std::string_view bytes);
 
 /// Reads a whole file into a string; IoError if it cannot be opened or read.
 std::string ReadFile(const std::string& path);

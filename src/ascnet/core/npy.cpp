@@ -156,7 +156,7 @@ NpyArray DecodeNpy(const std::string& bytes, const std::string& name) {
 
 void WriteNpy(const std::string& path, const float* data, const std::vector<int64_t>& shape) {
   const std::string bytes = EncodeNpy(data, shape);
-  WriteFileAtomically(path, [&](std::ostream& os) { os.write(bytes.data(), static_cast<std::streamsize>(bytes.size())); });
+  WriteBytesAtomically(path, bytes);
 }
 
 NpyArray ReadNpy(const std::string& path) { return DecodeNpy(ReadFile(path), path); }

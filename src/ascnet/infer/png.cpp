@@ -189,7 +189,7 @@ Image DecodePng(const std::string& bytes, const std::string& name) {
 
 void WritePng(const std::string& path, const Image& img) {
   const std::string bytes = EncodePng(img);
-  WriteFileAtomically(path, [&](std::ostream& os) { os.write(bytes.data(), static_cast<std::streamsize>(bytes.size())); });
+  WriteBytesAtomically(path, bytes);
 }
 
 Image ReadPng(const std::string& path) { return DecodePng(ReadFile(path), path); }

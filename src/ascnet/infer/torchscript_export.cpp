@@ -226,7 +226,7 @@ void ExportTorchScript(const ModelBundle& bundle, const std::string& path, Score
     throw IoError(WithPath(path, std::string("cannot serialise the TorchScript module: ") + e.what_without_backtrace()));
   }
   const std::string image = bytes.str();
-  WriteFileAtomically(path, [&](std::ostream& os) { os.write(image.data(), static_cast<std::streamsize>(image.size())); });
+  WriteBytesAtomically(path, image);
 }
 
 }  // namespace ascnet

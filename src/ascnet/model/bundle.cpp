@@ -381,7 +381,7 @@ std::string EncodeBundle(const ModelBundle& b) {
 
 void SaveBundle(const std::string& path, const ModelBundle& b) {
   const std::string bytes = EncodeBundle(b);
-  WriteFileAtomically(path, [&](std::ostream& os) { os.write(bytes.data(), static_cast<std::streamsize>(bytes.size())); });
+  WriteBytesAtomically(path, bytes);
 }
 
 ModelBundle DecodeBundle(const std::string& bytes, const std::string& name) { return Decode(bytes, name).bundle; }

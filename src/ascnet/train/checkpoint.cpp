@@ -147,7 +147,7 @@ Checkpoint DecodeCheckpoint(const std::string& bytes, const std::string& name) {
 
 void SaveCheckpoint(const std::string& path, const Checkpoint& c) {
   const std::string bytes = EncodeCheckpoint(c);
-  WriteFileAtomically(path, [&](std::ostream& os) { os.write(bytes.data(), static_cast<std::streamsize>(bytes.size())); });
+  WriteBytesAtomically(path, bytes);
 }
 
 Checkpoint LoadCheckpoint(const std::string& path) { return DecodeCheckpoint(ReadFile(path), path); }
