@@ -19,7 +19,7 @@ struct InfoArgs {
   std::string bundle;
   std::string arch;
   int classes = 19;
-  std::string attention_scale;  ///< "" = the paper recipe's (TrainOptions(), WithRecipeAttentionScale)
+  std::string attention_scale;  ///< "" = the paper recipe's (TrainOptions(), WithRecipeArch)
   std::string features = "logmel";
 };
 
@@ -31,7 +31,7 @@ int RunInfo(const InfoArgs& a) {
     return 1;
   }
   if (!a.arch.empty()) {
-    const ArchConfig c = WithRecipeAttentionScale(ArchConfig::Preset(a.arch, a.classes), TrainOptions(),
+    const ArchConfig c = WithRecipeArch(ArchConfig::Preset(a.arch, a.classes), TrainOptions(),
                                                   a.attention_scale);
     std::cout << c.ToString() << "\n\n" << FormatArchitecture(c) << "\n"
               << ComputeComplexity(c, FeatureConfig::Preset(a.features)).ToString();

@@ -29,7 +29,7 @@ int RunTrain(const TrainArgs& a) {
   o.test_fold = a.test_fold;
   o.arch = a.arch;
   o.features = a.features;
-  o.attention_scale = a.flags.attention_scale;  // "" = the preset's (WithRecipeAttentionScale)
+  o.attention_scale = a.flags.attention_scale;  // "" = the preset's (WithRecipeArch)
   o.cache = a.cache;
   const TrainSplitResult t = TrainSplit(o);
   for (const CacheFailure& f : t.failures) {

@@ -95,6 +95,9 @@ void TrainFlags::Add(CLI::App* app, const std::string& default_preset) {
               &TrainOptions::mixstyle_p);
   AddOverride(app, this, "--mixstyle-alpha", "Freq-MixStyle: mixing weight ~ Beta(alpha, alpha)",
               &TrainOptions::mixstyle_alpha);
+  AddOverride(app, this, "--instance-norm",
+              "lambda of the network's relaxed instance frequency-wise input normalisation (RFN; 0 = off)",
+              &TrainOptions::instance_norm);
 }
 
 TrainOptions TrainFlags::Resolve() const {

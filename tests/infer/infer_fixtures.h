@@ -15,10 +15,12 @@ namespace ascnet::test {
 
 /// A small (fast) Att-CRNN or CNN bundle with the paper's input shape and 3 classes.
 inline ModelBundle SmallBundle(const std::string& arch = "attcrnn", bool calibrated = false,
-                               ArchConfig::AttentionScale scale = ArchConfig::AttentionScale::kNone) {
+                               ArchConfig::AttentionScale scale = ArchConfig::AttentionScale::kNone,
+                               double instance_norm = 0.0) {
   torch::manual_seed(3);
   ArchConfig a = ArchConfig::Preset(arch, 3);
   a.attention_scale = scale;
+  a.instance_norm = instance_norm;
   a.filters = {8, 8, 16};
   a.hidden = 8;
   a.attention = 8;

@@ -89,6 +89,24 @@ TEST_P(EngineTest, OtherSizesAndScales) {
   }
 }
 
+TEST_P(EngineTest, MatchesEvalForwardWithInstanceNorm) {
+  for (double lambda : {0.5, 1.0}) {
+    ArchConfig a = ArchConfig::Preset(GetParam(), 7);
+    a.instance_norm = lambda;
+    auto net = Prepared(a, 5);
+    const auto x = torch::randn({11, 2, 64, 80}) * 3 - 5;
+    NetOutput ref;
+    {
+      torch::NoGradGuard ng;
+      ref = net->forward(x);
+    }
+    InferenceOptions o;
+    o.chunk = 4;
+    InferenceEngine engine(net, o);
+    ExpectSame(engine.Forward(x), ref, "lambda " + std::to_string(lambda));
+  }
+}
+
 TEST_P(EngineTest, TwoThreads) {
   const ArchConfig a = ArchConfig::Preset(GetParam(), 19);
   auto net = Prepared(a, 5);

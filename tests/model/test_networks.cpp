@@ -139,6 +139,11 @@ TEST(Arch, ValidateNamesField) {
   a = ArchConfig();
   a.hidden = 0;
   expect_field(a, "hidden");
+  a = ArchConfig();
+  a.instance_norm = 1.5;
+  expect_field(a, "instance_norm");
+  a.instance_norm = -0.1;
+  expect_field(a, "instance_norm");
   EXPECT_THROW(ArchConfig::ParseScale("big"), ConfigError);
 }
 
@@ -156,6 +161,77 @@ TEST(Arch, JsonRoundTripAndMissingField) {
     EXPECT_NE(std::string(e.what()).find("hidden"), std::string::npos);
   }
   EXPECT_NE(a.ToString().find("cnn"), std::string::npos);
+}
+
+TEST(Arch, InstanceNormIsOptionalInJson) {
+  // Off: the JSON has no field (earlier bundles' bytes); a JSON without it reads as off.
+  ArchConfig a = ArchConfig::Preset("attcrnn", 9);
+  nlohmann::json j = a;
+  EXPECT_FALSE(j.contains("instance_norm"));
+  EXPECT_EQ(j.get<ArchConfig>().instance_norm, 0.0);
+  a.instance_norm = 0.5;
+  j = a;
+  EXPECT_EQ(j.at("instance_norm"), 0.5);
+  EXPECT_EQ(j.get<ArchConfig>().instance_norm, 0.5);
+  EXPECT_NE(a.ToString().find("lambda=0.5"), std::string::npos) << a.ToString();
+  EXPECT_EQ(DescribeLayers(a)[1].name, "input_norm");
+  EXPECT_EQ(CountParameters(a), CountParameters(ArchConfig::Preset("attcrnn", 9)));
+  j["instance_norm"] = "half";
+  EXPECT_THROW(j.get<ArchConfig>(), ConfigError);
+}
+
+TEST(RelaxedInstanceNorm, MatchesItsFormula) {
+  torch::manual_seed(2);
+  const torch::Tensor x = torch::randn({3, 2, 8, 20}, torch::kDouble) * 3 + torch::randn({3, 2, 8, 1}, torch::kDouble) * 5;
+  const double eps = 1e-5;
+  // lambda = 1: every (channel, band) row of every image has mean 0 and variance ~1 over time.
+  const torch::Tensor ifn = RelaxedInstanceNorm(x, 1.0, eps);
+  EXPECT_LT(ifn.mean(3).abs().max().item<double>(), 1e-12);
+  EXPECT_LT((ifn.var(3, /*unbiased=*/false) - 1).abs().max().item<double>(), 1e-4);
+  // lambda = 0.3 by hand, one element at a time.
+  const torch::Tensor y = RelaxedInstanceNorm(x, 0.3, eps);
+  for (int b = 0; b < 3; ++b) {
+    for (int c = 0; c < 2; ++c) {
+      const torch::Tensor img = x[b][c];
+      const double mu = img.mean().item<double>(), var = img.var(false).item<double>();
+      for (int m : {0, 5}) {
+        const torch::Tensor row = img[m];
+        const double rmu = row.mean().item<double>(), rvar = row.var(false).item<double>();
+        for (int t : {0, 13}) {
+          const double v = img[m][t].item<double>();
+          const double want = 0.3 * (v - rmu) / std::sqrt(rvar + eps) + 0.7 * (v - mu) / std::sqrt(var + eps);
+          EXPECT_NEAR(y[b][c][m][t].item<double>(), want, 1e-9);
+        }
+      }
+    }
+  }
+  // Per image: an image's output does not depend on the rest of the batch, and a constant
+  // gain or offset of a whole image (a recording's level) does not change it.
+  EXPECT_TRUE(torch::allclose(RelaxedInstanceNorm(x.narrow(0, 1, 1), 0.3, eps), y.narrow(0, 1, 1)));
+  EXPECT_TRUE(torch::allclose(RelaxedInstanceNorm(x * 2 + 7, 0.3, 1e-12), RelaxedInstanceNorm(x, 0.3, 1e-12), 1e-9, 1e-9));
+  EXPECT_THROW(RelaxedInstanceNorm(x, 0.0, eps), c10::Error);
+  EXPECT_THROW(RelaxedInstanceNorm(x, 1.5, eps), c10::Error);
+}
+
+TEST(RelaxedInstanceNorm, NetworksApplyItOnlyWhenOn) {
+  // With instance_norm on, a per-(channel, band) offset of the input (a recording's colouring)
+  // changes nothing at lambda = 1; with it off the output moves.
+  for (const char* kind : {"attcrnn", "cnn"}) {
+    ArchConfig a = ArchConfig::Preset(kind, 4);
+    a.instance_norm = 1.0;
+    torch::manual_seed(4);
+    auto net = MakeNetwork(a);
+    net->eval();
+    a.instance_norm = 0.0;
+    torch::manual_seed(4);
+    auto plain = MakeNetwork(a);
+    plain->eval();
+    torch::NoGradGuard ng;
+    const torch::Tensor x = RandomInput(2, a);
+    const torch::Tensor coloured = x + torch::randn({1, a.channels, a.bands, 1}) * 3;
+    EXPECT_TRUE(torch::allclose(net->forward(x).logits, net->forward(coloured).logits, 1e-4, 1e-4)) << kind;
+    EXPECT_FALSE(torch::allclose(plain->forward(x).logits, plain->forward(coloured).logits, 1e-4, 1e-4)) << kind;
+  }
 }
 
 TEST(Arch, DescribeShapes) {

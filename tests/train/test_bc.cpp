@@ -250,14 +250,30 @@ namespace ascnet {
 TEST(RecipeArch, AttentionScaleIsResolvedInOnePlaceAndACnnHasNone) {
   const ArchConfig att = ArchConfig::Preset("attcrnn", 9), cnn = ArchConfig::Preset("cnn", 9);
   const TrainOptions def = TrainOptions::Preset("default"), paper = TrainOptions::Preset("paper");
-  EXPECT_EQ(ArchConfig::ScaleName(WithRecipeAttentionScale(att, def, "").attention_scale),
+  EXPECT_EQ(ArchConfig::ScaleName(WithRecipeArch(att, def, "").attention_scale),
             TrainOptions::DefaultAttentionScale("default"));
-  EXPECT_EQ(WithRecipeAttentionScale(att, paper, "").attention_scale, ArchConfig::AttentionScale::kNone);
-  EXPECT_EQ(WithRecipeAttentionScale(att, paper, "learned").attention_scale, ArchConfig::AttentionScale::kLearned);
+  EXPECT_EQ(WithRecipeArch(att, paper, "").attention_scale, ArchConfig::AttentionScale::kNone);
+  EXPECT_EQ(WithRecipeArch(att, paper, "learned").attention_scale, ArchConfig::AttentionScale::kLearned);
   // A CNN has no attention: the same architecture JSON whatever scale the run names.
-  const nlohmann::json plain = WithRecipeAttentionScale(cnn, paper, "");
-  EXPECT_EQ(nlohmann::json(WithRecipeAttentionScale(cnn, def, "")), plain);
-  EXPECT_EQ(nlohmann::json(WithRecipeAttentionScale(cnn, def, "mean1")), plain);
-  EXPECT_THROW(WithRecipeAttentionScale(att, def, "twice"), ConfigError);
+  const nlohmann::json plain = WithRecipeArch(cnn, paper, "");
+  EXPECT_EQ(nlohmann::json(WithRecipeArch(cnn, def, "")), plain);
+  EXPECT_EQ(nlohmann::json(WithRecipeArch(cnn, def, "mean1")), plain);
+  EXPECT_THROW(WithRecipeArch(att, def, "twice"), ConfigError);
+}
+
+TEST(RecipeArch, InstanceNormGoesToBothNetworks) {
+  TrainOptions o = TrainOptions::Preset("paper");
+  EXPECT_EQ(WithRecipeArch(ArchConfig::Preset("cnn", 9), o, "").instance_norm, 0.0);
+  o.instance_norm = 0.5;
+  EXPECT_EQ(WithRecipeArch(ArchConfig::Preset("cnn", 9), o, "").instance_norm, 0.5);
+  EXPECT_EQ(WithRecipeArch(ArchConfig::Preset("attcrnn", 9), o, "").instance_norm, 0.5);
+  o.instance_norm = 2;
+  EXPECT_THROW(o.Validate(), ConfigError);
+  // Settings written before the option read as off; written with it, they keep it.
+  nlohmann::json j = TrainOptions::Preset("default");
+  j.erase("instance_norm");
+  EXPECT_EQ(j.get<TrainOptions>().instance_norm, 0.0);
+  o.instance_norm = 0.25;
+  EXPECT_EQ(nlohmann::json(o).get<TrainOptions>().instance_norm, 0.25);
 }
 }  // namespace ascnet

@@ -32,14 +32,17 @@ torch::Tensor RandomSegments(const ArchConfig& a, int64_t n) {
 class ExportTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ExportTest, CppAndPythonMatchAscnet) {
-  // "arch" or "arch-scale" (an Att-CRNN attention scale, e.g. attcrnn-row1).
+  // "arch", "arch-scale" (an Att-CRNN attention scale, e.g. attcrnn-row1) or "arch-rfnL" (the
+  // relaxed instance frequency-wise input normalisation with lambda = L / 10, e.g. cnn-rfn5).
   const std::string param = GetParam();
   const std::string arch = param.substr(0, param.find('-'));
-  const ArchConfig::AttentionScale scale = param.find('-') == std::string::npos
-                                               ? ArchConfig::AttentionScale::kNone
-                                               : ArchConfig::ParseScale(param.substr(param.find('-') + 1));
+  const std::string rest = param.find('-') == std::string::npos ? "" : param.substr(param.find('-') + 1);
+  const bool rfn = rest.rfind("rfn", 0) == 0;
+  const ArchConfig::AttentionScale scale =
+      rest.empty() || rfn ? ArchConfig::AttentionScale::kNone : ArchConfig::ParseScale(rest);
+  const double instance_norm = rfn ? std::stoi(rest.substr(3)) / 10.0 : 0.0;
   const auto dir = TempDir("export_" + param);
-  const ModelBundle bundle = SmallBundle(arch, true, scale);
+  const ModelBundle bundle = SmallBundle(arch, true, scale, instance_norm);
   const std::string model = (dir / "m.ascnet").string();
   SaveBundle(model, bundle);
 
@@ -118,7 +121,8 @@ sys.exit(0 if e1 <= 1e-5 and e2 <= 1e-5 and info["labels"] == ["low", "mid", "hi
 }
 
 INSTANTIATE_TEST_SUITE_P(Archs, ExportTest, ::testing::Values("attcrnn", "cnn", "attcrnn-mean1", "attcrnn-row1",
-                                                            "attcrnn-learned"));
+                                                            "attcrnn-learned", "attcrnn-rfn5", "cnn-rfn5",
+                                                            "cnn-rfn10"));
 
 TEST(ExportCli, BadInputs) {
   const auto dir = TempDir("export_bad");

@@ -150,7 +150,7 @@ RunOutputs RunSystem(const ExperimentOptions& o, const Dataset& ds, const Split&
       arch = it->second;
       arch.classes = static_cast<int>(ds.classes.size());
     }
-    arch = WithRecipeAttentionScale(arch, o.train, o.attention_scale);
+    arch = WithRecipeArch(arch, o.train, o.attention_scale);
     TrainOptions t = o.train;
     t.out_dir = dir;
     t.resume = PathExists(CheckpointPath(dir));

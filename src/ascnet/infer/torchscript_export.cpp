@@ -53,6 +53,16 @@ std::string TorchScriptSource(const ModelBundle& bundle, ScoreKind scorer) {
   // exactly as ConvBlockImpl), then the Att-CRNN head or the CNN's global max.
   s << "def forward_all(self, x: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor]:\n";
   s << "    h = x\n";
+  if (a.instance_norm > 0) {  // RelaxedInstanceNorm, the same ops in the same order
+    const std::string eps = Num(a.batchnorm_eps), lambda = Num(a.instance_norm);
+    s << "    v, m = torch.var_mean(x, [3], False, True)\n";
+    s << "    h = (x - m) * torch.rsqrt(v + " << eps << ")\n";
+    if (a.instance_norm < 1) {
+      s << "    v, m = torch.var_mean(x, [2, 3], False, True)\n";
+      s << "    h = h * " << lambda << " + ((x - m) * torch.rsqrt(v + " << eps << ")) * " << Num(1 - a.instance_norm)
+        << "\n";
+    }
+  }
   for (int i = 0; i < a.NumConvLayers(); ++i) {
     const int k = a.kernels[i];
     const int before = (k - 1) / 2, after = k - 1 - before;

@@ -56,13 +56,19 @@ void ArchConfig::Validate() const {
   if (!IsProb(rnn_dropout)) Bad("rnn_dropout", "a probability in [0, 1)", Str(rnn_dropout));
   if (attention < 1 || attention > 4096) Bad("attention", "1..4096", Str(attention));
   if (classes < 2 || classes > 100000) Bad("classes", "2..100000", Str(classes));
+  if (!(std::isfinite(instance_norm) && instance_norm >= 0 && instance_norm <= 1)) {
+    Bad("instance_norm", "in [0, 1] (0 = off)", Str(instance_norm));
+  }
 }
 
 std::string ArchConfig::ToString() const {
   std::ostringstream os;
   os << "ArchConfig(arch=" << Name() << ", input=[" << channels << ", " << bands << " bands, " << frames
-     << " frames], classes=" << classes << ")\n"
-     << "  conv block: filters=" << Str(filters) << ", kernels=" << Str(kernels) << " (SAME), pool=" << pool
+     << " frames], classes=" << classes << ")\n";
+  if (instance_norm > 0) {
+    os << "  input: relaxed instance frequency-wise normalisation, lambda=" << instance_norm << "\n";
+  }
+  os << "  conv block: filters=" << Str(filters) << ", kernels=" << Str(kernels) << " (SAME), pool=" << pool
      << "x1 (frequency), dropout=" << conv_dropout << ", batchnorm eps=" << batchnorm_eps
      << " momentum=" << batchnorm_momentum;
   if (IsAttCrnn()) {
@@ -192,6 +198,7 @@ void to_json(nlohmann::json& j, const ArchConfig& c) {
                      {"attention", c.attention},
                      {"attention_scale", ArchConfig::ScaleName(c.attention_scale)},
                      {"classes", c.classes}};
+  if (c.instance_norm > 0) j["instance_norm"] = c.instance_norm;  // absent = 0: earlier bundles' bytes
 }
 
 namespace {
@@ -229,6 +236,7 @@ void from_json(const nlohmann::json& j, ArchConfig& c) {
   Get(j, "attention_scale", scale);
   r.attention_scale = ArchConfig::ParseScale(scale);
   Get(j, "classes", r.classes);
+  if (j.contains("instance_norm")) Get(j, "instance_norm", r.instance_norm);  // optional: 0 = off
   c = r;
 }
 
@@ -237,6 +245,10 @@ std::vector<LayerInfo> DescribeLayers(const ArchConfig& c) {
   std::vector<LayerInfo> rows;
   int64_t ch = c.channels, m = c.bands, t = c.frames;
   rows.push_back({"input", "segments", {1, ch, m, t}, 0});
+  if (c.instance_norm > 0) {
+    rows.push_back({"input_norm", "relaxed instance frequency-wise normalisation, lambda " + Str(c.instance_norm),
+                    {1, ch, m, t}, 0});
+  }
   for (int i = 0; i < c.NumConvLayers(); ++i) {
     const int64_t k = c.kernels[i], f = c.filters[i];
     const std::string n = std::to_string(i + 1);

@@ -45,6 +45,13 @@ struct ArchConfig {
   int attention = 64;            ///< size of the attention projections W_t, W_s (attcrnn).
   AttentionScale attention_scale = AttentionScale::kNone;  ///< see AttentionScale (attcrnn).
   int classes = 19;              ///< C: output classes.
+  /// lambda of the relaxed instance frequency-wise normalisation of the network's input
+  /// (Kim et al. 2022, RFN): x <- lambda * IFN(x) + (1 - lambda) * LN(x), where IFN
+  /// standardises each (channel, band) row of an image over its frames and LN each channel
+  /// over its bands and frames (epsilon batchnorm_eps). A parameter-free first layer that
+  /// removes most of a recording's colouring. 0 = off (the input is used as it is; the
+  /// paper); in (0, 1] otherwise. Bundles written before it existed read as 0.
+  double instance_norm = 0.0;
 
   bool IsAttCrnn() const { return arch == Kind::kAttCrnn; }
   std::string Name() const { return KindName(arch); }  ///< "attcrnn" or "cnn"

@@ -33,11 +33,23 @@ ConvBlockImpl::ConvBlockImpl(const ArchConfig& arch) : arch_(arch) {
   }
 }
 
+torch::Tensor RelaxedInstanceNorm(const torch::Tensor& x, double lambda, double eps) {
+  TORCH_CHECK(x.dim() == 4, "RelaxedInstanceNorm: expected [B, C, M, T], got ", x.sizes());
+  TORCH_CHECK(lambda > 0 && lambda <= 1, "RelaxedInstanceNorm: lambda must be in (0, 1], got ", lambda);
+  auto standardise = [&](at::IntArrayRef dims) {
+    const auto [var, mean] = torch::var_mean(x, dims, /*unbiased=*/false, /*keepdim=*/true);
+    return (x - mean) * torch::rsqrt(var + eps);
+  };
+  const torch::Tensor ifn = standardise({3});
+  if (lambda == 1) return ifn;
+  return ifn * lambda + standardise({2, 3}) * (1 - lambda);
+}
+
 torch::Tensor ConvBlockImpl::forward(const torch::Tensor& x) {
   TORCH_CHECK(x.dim() == 4, "ConvBlock: expected input [B, C, M, T], got ", x.sizes());
   TORCH_CHECK(x.size(1) == arch_.channels && x.size(2) == arch_.bands,
               "ConvBlock: expected input [B, ", arch_.channels, ", ", arch_.bands, ", T], got ", x.sizes());
-  torch::Tensor h = x;
+  torch::Tensor h = arch_.instance_norm > 0 ? RelaxedInstanceNorm(x, arch_.instance_norm, arch_.batchnorm_eps) : x;
   for (size_t i = 0; i < convs_.size(); ++i) {
     const auto [before, after] = pads_[i];
     if (before != after) {

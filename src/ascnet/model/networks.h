@@ -30,7 +30,14 @@ struct NetOutput {
   torch::Tensor a_tem;   ///< [B, T] temporal attention (attcrnn only; undefined for cnn)
 };
 
-/// Conv block: per layer i, SAME-padded conv (kernels[i], filters[i]) -> ReLU -> batch norm
+/// Relaxed instance frequency-wise normalisation (ArchConfig::instance_norm, lambda in
+/// (0, 1]): [B, C, M, T] -> [B, C, M, T], lambda * (x - mean_t) / sqrt(var_t + eps) +
+/// (1 - lambda) * (x - mean_mt) / sqrt(var_mt + eps), with the mean and (biased) variance of
+/// each image's (channel, band) row over frames (_t) and of each image's channel over bands and
+/// frames (_mt). Per image: a segment's output does not depend on the rest of the batch.
+torch::Tensor RelaxedInstanceNorm(const torch::Tensor& x, double lambda, double eps);
+
+/// Conv block: the input normalisation when arch.instance_norm > 0, then per layer i, SAME-padded conv (kernels[i], filters[i]) -> ReLU -> batch norm
 /// -> max pool (pool x 1, frequency only) -> dropout(conv_dropout).
 /// Submodules: conv1..convN (Conv2d), bn1..bnN (BatchNorm2d).
 class ConvBlockImpl : public torch::nn::Module {

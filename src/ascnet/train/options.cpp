@@ -40,10 +40,11 @@ std::string TrainOptions::DefaultAttentionScale(const std::string& preset) {
   return preset == "paper" ? "none" : "row1";
 }
 
-ArchConfig WithRecipeAttentionScale(ArchConfig arch, const TrainOptions& train, const std::string& scale) {
+ArchConfig WithRecipeArch(ArchConfig arch, const TrainOptions& train, const std::string& scale) {
   const ArchConfig::AttentionScale s =
       ArchConfig::ParseScale(scale.empty() ? TrainOptions::DefaultAttentionScale(train.preset) : scale);
   arch.attention_scale = arch.IsAttCrnn() ? s : ArchConfig::AttentionScale::kNone;
+  arch.instance_norm = train.instance_norm;
   return arch;
 }
 
@@ -159,6 +160,7 @@ void TrainOptions::Validate() const {
   if (freq_shift_bands < 0 || freq_shift_bands > 10000) Bad("freq_shift_bands", "0..10000 (below the bands)", Str(freq_shift_bands));
   if (!(mixstyle_p >= 0 && mixstyle_p <= 1)) Bad("mixstyle_p", "in [0, 1] (0 = off)", Str(mixstyle_p));
   if (!(mixstyle_alpha > 0 && mixstyle_alpha <= 4)) Bad("mixstyle_alpha", "in (0, 4]", Str(mixstyle_alpha));
+  if (!(instance_norm >= 0 && instance_norm <= 1)) Bad("instance_norm", "in [0, 1] (0 = off)", Str(instance_norm));
   if (device != "cpu" && device != "cuda" && device.rfind("cuda:", 0) != 0) {
     Bad("device", "cpu, cuda or cuda:N", "\"" + device + "\"");
   }
@@ -179,7 +181,7 @@ std::string TrainOptions::ToString() const {
      << " time_masks=" << time_masks << "x" << time_mask_frames << " frames freq_masks=" << freq_masks << "x"
      << freq_mask_bands << " bands level_shift=+-" << level_shift_db << " dB tilt=+-" << tilt_db
      << " dB freq_shift=+-" << freq_shift_bands << " bands mixstyle_p=" << mixstyle_p << " mixstyle_alpha="
-     << mixstyle_alpha << "\n"
+     << mixstyle_alpha << " instance_norm=" << instance_norm << (instance_norm > 0 ? "" : " (off)") << "\n"
      << "  schedule: " << schedule;
   if (schedule == "cosine") os << " warmup_fraction=" << warmup_fraction << " final_lr_fraction=" << final_lr_fraction;
   os << "\n  between_class=" << (between_class ? "true" : "false") << " loss=KL(y || softmax(logits))"
@@ -215,6 +217,7 @@ void to_json(nlohmann::json& j, const TrainOptions& o) {
                      {"freq_shift_bands", o.freq_shift_bands},
                      {"mixstyle_p", o.mixstyle_p},
                      {"mixstyle_alpha", o.mixstyle_alpha},
+                     {"instance_norm", o.instance_norm},
                      {"between_class", o.between_class},
                      {"seed", o.seed},
                      {"device", o.device},
@@ -271,6 +274,7 @@ void from_json(const nlohmann::json& j, TrainOptions& o) {
   if (j.contains("freq_shift_bands")) get("freq_shift_bands", o.freq_shift_bands);
   if (j.contains("mixstyle_p")) get("mixstyle_p", o.mixstyle_p);
   if (j.contains("mixstyle_alpha")) get("mixstyle_alpha", o.mixstyle_alpha);
+  if (j.contains("instance_norm")) get("instance_norm", o.instance_norm);
   get("between_class", o.between_class);
   get("seed", o.seed);
   get("device", o.device);

@@ -82,6 +82,9 @@ struct TrainOptions {
                                  ///< per-(channel, band) mean and std over time with another
                                  ///< image's (FreqMixStyle, train/mixstyle.h); 0 = off.
   double mixstyle_alpha = 0.3;   ///< ...the mixing weight ~ Beta(alpha, alpha).
+  double instance_norm = 0.0;    ///< lambda of the network's relaxed instance frequency-wise
+                                 ///< input normalisation (ArchConfig::instance_norm; applied
+                                 ///< through WithRecipeArch, so the bundle carries it); 0 = off.
   uint64_t seed = 1;             ///< weights, pair sampling, mixing, dropout, crops, augmentation.
   std::string device = "cpu";    ///< "cpu", "cuda" or "cuda:N"; ConfigError if CUDA is unavailable.
   int threads = 0;               ///< torch intra-op threads; 0 = LibTorch's default.
@@ -127,11 +130,12 @@ struct TrainOptions {
 };
 
 /// The architecture a recipe trains, one rule for `ascnet train`, `ascnet experiment` and the
-/// Python package: an Att-CRNN gets the attention scale `scale` (an ArchConfig::ScaleName; "" =
+/// Python package: the input normalisation train.instance_norm (ArchConfig::instance_norm,
+/// both networks), and an Att-CRNN gets the attention scale `scale` (an ArchConfig::ScaleName; "" =
 /// TrainOptions::DefaultAttentionScale(train.preset)); a CNN has no attention and keeps
 /// kNone whatever is given, so the same system always has the same architecture JSON.
 /// ConfigError for an unknown scale name.
-ArchConfig WithRecipeAttentionScale(ArchConfig arch, const TrainOptions& train, const std::string& scale);
+ArchConfig WithRecipeArch(ArchConfig arch, const TrainOptions& train, const std::string& scale);
 
 void to_json(nlohmann::json& j, const TrainOptions& o);
 /// Requires every field; ConfigError naming a missing or mistyped one.

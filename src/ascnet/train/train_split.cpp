@@ -28,7 +28,7 @@ TrainSplitResult TrainSplit(const TrainSplitOptions& o, const TrainHooks& hooks)
   }
   const Split& split = dataset.splits[static_cast<size_t>(chosen[0])];
 
-  ArchConfig arch = WithRecipeAttentionScale(ArchConfig::Preset(o.arch, static_cast<int>(dataset.classes.size())),
+  ArchConfig arch = WithRecipeArch(ArchConfig::Preset(o.arch, static_cast<int>(dataset.classes.size())),
                                              o.train, o.attention_scale);
   arch.Validate();
   const std::string scale = ArchConfig::ScaleName(arch.attention_scale);
