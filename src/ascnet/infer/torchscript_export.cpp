@@ -42,27 +42,27 @@ std::string Attr(const std::map<std::string, torch::Tensor>& tensors, const std:
 
 }  // namespace
 
-std::string TorchScriptSource(const ModelBundle& bundle, ScoreKind scorer) {
-  const ArchConfig& a = bundle.arch;
-  scorer = Resolve(bundle, scorer);
-  std::map<std::string, torch::Tensor> tensors;
-  for (const auto& [name, t] : NamedTensors(*bundle.net)) tensors[name] = t;
+namespace {
 
-  std::ostringstream s;
-  // The network: conv block (SAME padding; explicit asymmetric padding for even kernels,
-  // exactly as ConvBlockImpl), then the Att-CRNN head or the CNN's global max.
-  s << "def forward_all(self, x: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor]:\n";
+using TensorMap = std::map<std::string, torch::Tensor>;
+
+/// RelaxedInstanceNorm (networks.h), the same ops in the same order; h = x when off.
+void InputNormSource(std::ostream& s, const ArchConfig& a) {
   s << "    h = x\n";
-  if (a.instance_norm > 0) {  // RelaxedInstanceNorm, the same ops in the same order
-    const std::string eps = Num(a.batchnorm_eps), lambda = Num(a.instance_norm);
-    s << "    v, m = torch.var_mean(x, [3], False, True)\n";
-    s << "    h = (x - m) * torch.rsqrt(v + " << eps << ")\n";
-    if (a.instance_norm < 1) {
-      s << "    v, m = torch.var_mean(x, [2, 3], False, True)\n";
-      s << "    h = h * " << lambda << " + ((x - m) * torch.rsqrt(v + " << eps << ")) * " << Num(1 - a.instance_norm)
-        << "\n";
-    }
+  if (a.instance_norm <= 0) return;
+  const std::string eps = Num(a.batchnorm_eps);
+  s << "    v, m = torch.var_mean(x, [3], False, True)\n";
+  s << "    h = (x - m) * torch.rsqrt(v + " << eps << ")\n";
+  if (a.instance_norm < 1) {
+    s << "    v, m = torch.var_mean(x, [2, 3], False, True)\n";
+    s << "    h = h * " << Num(a.instance_norm) << " + ((x - m) * torch.rsqrt(v + " << eps << ")) * "
+      << Num(1 - a.instance_norm) << "\n";
   }
+}
+
+/// The conv block: SAME padding (explicit asymmetric padding for even kernels, exactly as
+/// ConvBlockImpl), ReLU, batch norm, max pooling over frequency.
+void ConvBlockSource(std::ostream& s, const ArchConfig& a, const TensorMap& tensors) {
   for (int i = 0; i < a.NumConvLayers(); ++i) {
     const int k = a.kernels[i];
     const int before = (k - 1) / 2, after = k - 1 - before;
@@ -82,43 +82,83 @@ std::string TorchScriptSource(const ModelBundle& bundle, ScoreKind scorer) {
       << Num(a.batchnorm_momentum) << ", " << Num(a.batchnorm_eps) << ", False)\n";
     s << "    h = torch.max_pool2d(h, [" << a.pool << ", 1], [" << a.pool << ", 1])\n";
   }
-  if (!a.IsAttCrnn()) {
-    s << "    pooled = torch.amax(h, [2, 3])\n";
-    s << "    logits = torch.linear(pooled, self.classifier_weight, self.classifier_bias)\n";
-    s << "    return logits, pooled, torch.empty([0]), torch.empty([0])\n";
-  } else {
-    s << "    b = h.size(0)\n";
-    s << "    t = h.size(3)\n";
-    s << "    seq = h.permute([0, 3, 1, 2]).reshape([b, t, -1])\n";
-    for (int l = 0; l < a.rnn_layers; ++l) {
-      const std::string g = "gru" + std::to_string(l + 1) + ".";
-      std::string params;
-      for (const char* suffix : {"", "_reverse"}) {
-        for (const char* w : {"weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"}) {
-          if (!params.empty()) params += ", ";
-          params += Attr(tensors, g + w + suffix);
-        }
+}
+
+/// The CNN's head: global max over frequency and time, linear classifier.
+void CnnHeadSource(std::ostream& s) {
+  s << "    pooled = torch.amax(h, [2, 3])\n";
+  s << "    logits = torch.linear(pooled, self.classifier_weight, self.classifier_bias)\n";
+  s << "    return logits, pooled, torch.empty([0]), torch.empty([0])\n";
+}
+
+/// The Att-CRNN's head: bidirectional GRU stack, projection, spatio-temporal attention pooling.
+void AttCrnnHeadSource(std::ostream& s, const ArchConfig& a, const TensorMap& tensors) {
+  s << "    b = h.size(0)\n";
+  s << "    t = h.size(3)\n";
+  s << "    seq = h.permute([0, 3, 1, 2]).reshape([b, t, -1])\n";
+  for (int l = 0; l < a.rnn_layers; ++l) {
+    const std::string g = "gru" + std::to_string(l + 1) + ".";
+    std::string params;
+    for (const char* suffix : {"", "_reverse"}) {
+      for (const char* w : {"weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"}) {
+        if (!params.empty()) params += ", ";
+        params += Attr(tensors, g + w + suffix);
       }
-      s << "    hx = seq.new_zeros([2, b, " << a.hidden << "])\n";
-      s << "    seq = torch.gru(seq, hx, [" << params << "], True, 1, 0.0, False, True, True)[0]\n";
     }
-    s << "    z = torch.linear(seq, self.proj_weight, self.proj_bias)\n";
-    s << "    e_tem = torch.linear(torch.tanh(torch.linear(z, self.temporal_w_weight, self.temporal_w_bias)), "
-         "self.temporal_v_weight, None).squeeze(-1)\n";
-    s << "    a_tem = torch.softmax(e_tem, 1)\n";
-    s << "    zs = z.transpose(1, 2)\n";
-    s << "    e_spa = torch.linear(torch.tanh(torch.linear(zs, self.spatial_w_weight, self.spatial_w_bias)), "
-         "self.spatial_v_weight, None).squeeze(-1)\n";
-    s << "    a_spa = torch.softmax(e_spa, 1)\n";
-    s << "    att = a_spa.unsqueeze(2) * a_tem.unsqueeze(1)\n";
-    if (a.LearnsAttentionScale()) {
-      s << "    att = att * self.attention_scale\n";
-    } else if (a.FixedAttentionScale() != 1.0) {
-      s << "    att = att * " << Num(a.FixedAttentionScale()) << "\n";
-    }
-    s << "    pooled = torch.tanh(att * zs).sum(2)\n";
-    s << "    logits = torch.linear(pooled, self.classifier_weight, self.classifier_bias)\n";
-    s << "    return logits, pooled, a_spa, a_tem\n";
+    s << "    hx = seq.new_zeros([2, b, " << a.hidden << "])\n";
+    s << "    seq = torch.gru(seq, hx, [" << params << "], True, 1, 0.0, False, True, True)[0]\n";
+  }
+  s << "    z = torch.linear(seq, self.proj_weight, self.proj_bias)\n";
+  s << "    e_tem = torch.linear(torch.tanh(torch.linear(z, self.temporal_w_weight, self.temporal_w_bias)), "
+       "self.temporal_v_weight, None).squeeze(-1)\n";
+  s << "    a_tem = torch.softmax(e_tem, 1)\n";
+  s << "    zs = z.transpose(1, 2)\n";
+  s << "    e_spa = torch.linear(torch.tanh(torch.linear(zs, self.spatial_w_weight, self.spatial_w_bias)), "
+       "self.spatial_v_weight, None).squeeze(-1)\n";
+  s << "    a_spa = torch.softmax(e_spa, 1)\n";
+  s << "    att = a_spa.unsqueeze(2) * a_tem.unsqueeze(1)\n";
+  if (a.LearnsAttentionScale()) {
+    s << "    att = att * self.attention_scale\n";
+  } else if (a.FixedAttentionScale() != 1.0) {
+    s << "    att = att * " << Num(a.FixedAttentionScale()) << "\n";
+  }
+  s << "    pooled = torch.tanh(att * zs).sum(2)\n";
+  s << "    logits = torch.linear(pooled, self.classifier_weight, self.classifier_bias)\n";
+  s << "    return logits, pooled, a_spa, a_tem\n";
+}
+
+/// Calibrator::Predict in float64: min-max scaling (constant columns -> 0), OvR SVM, LIBSVM's
+/// overflow-free sigmoid per class, renormalised (uniform if all are 0).
+void SvmSource(std::ostream& s, const Calibrator& c) {
+  s << "def svm(self, x: Tensor) -> Tensor:\n";
+  s << "    pooled = self.forward_all(x)[1].double()\n";
+  s << "    scaled = torch.where(self.svm_varying, -1.0 + 2.0 * (pooled - self.svm_min) / self.svm_range, "
+       "torch.zeros_like(pooled))\n";
+  if (c.scaler().clip()) s << "    scaled = torch.clamp(scaled, -1.0, 1.0)\n";
+  s << "    d = torch.matmul(scaled, self.svm_weight.t()) + self.svm_intercept\n";
+  s << "    f = d * self.platt_a + self.platt_b\n";
+  s << "    q = torch.where(f >= 0, torch.exp(-f) / (1.0 + torch.exp(-f)), 1.0 / (1.0 + torch.exp(f)))\n";
+  s << "    total = q.sum(1, keepdim=True)\n";
+  s << "    p = torch.where(total > 0, q / total, torch.full_like(q, 1.0 / q.size(1)))\n";
+  s << "    return p.float()\n\n";
+}
+
+}  // namespace
+
+std::string TorchScriptSource(const ModelBundle& bundle, ScoreKind scorer) {
+  const ArchConfig& a = bundle.arch;
+  scorer = Resolve(bundle, scorer);
+  TensorMap tensors;
+  for (const auto& [name, t] : NamedTensors(*bundle.net)) tensors[name] = t;
+
+  std::ostringstream s;
+  s << "def forward_all(self, x: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor]:\n";
+  InputNormSource(s, a);
+  ConvBlockSource(s, a, tensors);
+  if (a.IsAttCrnn()) {
+    AttCrnnHeadSource(s, a, tensors);
+  } else {
+    CnnHeadSource(s);
   }
   s << "\n";
   s << "def network(self, x: Tensor) -> Tuple[Tensor, Tensor]:\n";
@@ -133,22 +173,7 @@ std::string TorchScriptSource(const ModelBundle& bundle, ScoreKind scorer) {
   s << "    return torch.softmax(self.forward_all(x)[0], 1)\n\n";
   s << "def normalise(self, raw: Tensor) -> Tensor:\n";
   s << "    return (raw - self.norm_mean) / self.norm_std\n\n";
-  if (bundle.HasCalibration()) {
-    const Calibrator c = bundle.calibration.get<Calibrator>();
-    // Calibrator::Predict in float64: min-max scaling (constant columns -> 0), OvR SVM,
-    // LIBSVM's overflow-free sigmoid per class, renormalised (uniform if all are 0).
-    s << "def svm(self, x: Tensor) -> Tensor:\n";
-    s << "    pooled = self.forward_all(x)[1].double()\n";
-    s << "    scaled = torch.where(self.svm_varying, -1.0 + 2.0 * (pooled - self.svm_min) / self.svm_range, "
-         "torch.zeros_like(pooled))\n";
-    if (c.scaler().clip()) s << "    scaled = torch.clamp(scaled, -1.0, 1.0)\n";
-    s << "    d = torch.matmul(scaled, self.svm_weight.t()) + self.svm_intercept\n";
-    s << "    f = d * self.platt_a + self.platt_b\n";
-    s << "    q = torch.where(f >= 0, torch.exp(-f) / (1.0 + torch.exp(-f)), 1.0 / (1.0 + torch.exp(f)))\n";
-    s << "    total = q.sum(1, keepdim=True)\n";
-    s << "    p = torch.where(total > 0, q / total, torch.full_like(q, 1.0 / q.size(1)))\n";
-    s << "    return p.float()\n\n";
-  }
+  if (bundle.HasCalibration()) SvmSource(s, bundle.calibration.get<Calibrator>());
   s << "def forward(self, x: Tensor) -> Tensor:\n";
   s << "    return self." << (scorer == ScoreKind::kSvm ? "svm" : "softmax") << "(x)\n";
   return s.str();
