@@ -446,6 +446,103 @@ json RunTraceJson(const ExperimentOptions& o) {
   return j;
 }
 
+namespace {
+
+/// Feature caches, built lazily once per feature preset and shared by every split.
+class LazyCaches {
+ public:
+  LazyCaches(const ExperimentOptions& o, const Dataset& ds) : o_(o), ds_(ds) {}
+  const FeatureCache& For(const std::string& f) {
+    auto it = caches_.find(f);
+    if (it != caches_.end()) return it->second;
+    FeatureCache c = FeatureCache::Build(ds_, o_.train.Features(f), ExperimentCacheOptions(o_));
+    Say(o_, "feature cache " + f + ": " + std::to_string(c.num_items()) + " items, " + std::to_string(c.extracted()) +
+                " extracted now, " + std::to_string(c.from_item_files()) + " from shards, " +
+                std::to_string(c.num_items() - c.extracted() - c.from_item_files()) + " already cached (" +
+                c.pack_path() + ")");
+    for (const CacheFailure& fail : c.failures()) {
+      std::cerr << "[experiment] warning: skipped (cannot be decoded): " << fail.error << std::endl;
+    }
+    return caches_.emplace(f, std::move(c)).first->second;
+  }
+
+ private:
+  const ExperimentOptions& o_;
+  const Dataset& ds_;
+  std::map<std::string, FeatureCache> caches_;
+};
+
+/// True when the split's result file exists and reads back (a damaged one is recomputed).
+bool SplitAlreadyFinished(const ExperimentOptions& o, const std::string& result_path, const std::string& split,
+                          const std::string& position) {
+  if (!PathExists(result_path)) return false;
+  try {
+    ReadResults(result_path);
+    Say(o, "split " + split + " (" + position + "): already finished, reused");
+    return true;
+  } catch (const Error& e) {
+    Say(o, "split " + split + ": recomputing, its result is damaged: " + e.what());
+    return false;
+  }
+}
+
+/// The feature-fusion systems of one architecture: per recording, the sum of the log
+/// posteriors of every feature system (SVM and softmax), with their DCASE-style TSVs.
+void AddFeatureFusion(const ExperimentLayout& layout, const Dataset& ds, const Split& split, const std::string& arch,
+                      const std::vector<RunOutputs>& per_feature, int k, SplitResult* result) {
+  for (bool softmax : {false, true}) {
+    std::vector<std::vector<double>> fused(per_feature[0].items.size());
+    for (const RunOutputs& r : per_feature) {
+      if (r.items != per_feature[0].items) {
+        throw FormatError("split " + split.name + ": the feature systems scored different test items");
+      }
+      const auto& scores = softmax ? r.log_soft : r.log_svm;
+      for (size_t i = 0; i < fused.size(); ++i) AddLogScore(scores[i], &fused[i]);
+    }
+    result->systems.push_back(MakeSystemResult({arch, "fusion", softmax ? "softmax" : "svm"}, std::nullopt,
+                                               ComputeMetrics(per_feature[0].truth, RecordingDecisions(fused), k)));
+    WriteDcaseTsv(layout.FusionTsv(split.name, arch, softmax), ds, per_feature[0].items, fused);
+  }
+}
+
+/// Paper order: per architecture, fusion first, then the single-feature systems.
+void SortPaperOrder(const std::vector<std::string>& archs, SplitResult* result) {
+  std::stable_sort(result->systems.begin(), result->systems.end(), [&](const SystemResult& a, const SystemResult& b) {
+    auto rank = [&](const SystemId& id) {
+      const size_t arch = static_cast<size_t>(std::find(archs.begin(), archs.end(), id.arch) - archs.begin());
+      return arch * 4 + (id.scorer == "softmax" ? 2 : 0) + (id.features == "fusion" ? 0 : 1);
+    };
+    return rank(a.id) < rank(b.id);
+  });
+}
+
+/// Trains, calibrates and tests every (architecture, features) system of one split.
+SplitResult RunSplit(const ExperimentOptions& o, const Dataset& ds, const Split& split, LazyCaches& caches) {
+  const ExperimentLayout layout(o.out_dir);
+  const int k = static_cast<int>(ds.classes.size());
+  std::error_code ec;
+  SplitResult result;
+  result.split = split.name;
+  for (const std::string& arch : o.archs) {
+    std::vector<RunOutputs> per_feature;
+    for (const std::string& feat : o.features) {
+      const std::string dir = layout.SystemDir(split.name, arch, feat);
+      fs::create_directories(dir, ec);
+      per_feature.push_back(RunSystem(o, ds, split, caches.For(feat), arch, feat, dir));
+      const RunOutputs& r = per_feature.back();
+      result.systems.push_back(MakeSystemResult({arch, feat, "svm"}, ComputeMetrics(r.seg_truth, r.seg_svm, k),
+                                                ComputeMetrics(r.truth, RecordingDecisions(r.log_svm), k)));
+      result.systems.push_back(MakeSystemResult({arch, feat, "softmax"}, ComputeMetrics(r.seg_truth, r.seg_soft, k),
+                                                ComputeMetrics(r.truth, RecordingDecisions(r.log_soft), k)));
+    }
+    if (per_feature.size() > 1) AddFeatureFusion(layout, ds, split, arch, per_feature, k, &result);
+  }
+  SortPaperOrder(o.archs, &result);
+  return result;
+}
+
+}  // namespace
+
 ExperimentResults RunExperiment(const ExperimentOptions& o) {
   o.Validate();
   // The dataset first: a bad dataset leaves no experiment folder behind.
@@ -460,84 +557,19 @@ ExperimentResults RunExperiment(const ExperimentOptions& o) {
   // gives the same numbers whichever process or job runs it.
   torch::set_num_threads(o.train.threads > 0 ? o.train.threads : o.threads);
 
-  // Feature caches are built lazily, once per feature preset, and shared by every split.
-  std::map<std::string, FeatureCache> caches;
-  auto cache_for = [&](const std::string& f) -> const FeatureCache& {
-    auto it = caches.find(f);
-    if (it != caches.end()) return it->second;
-    FeatureCache c = FeatureCache::Build(ds, o.train.Features(f), ExperimentCacheOptions(o));
-    Say(o, "feature cache " + f + ": " + std::to_string(c.num_items()) + " items, " + std::to_string(c.extracted()) +
-               " extracted now, " + std::to_string(c.from_item_files()) + " from shards, " +
-               std::to_string(c.num_items() - c.extracted() - c.from_item_files()) + " already cached (" +
-               c.pack_path() + ")");
-    for (const CacheFailure& fail : c.failures()) {
-      std::cerr << "[experiment] warning: skipped (cannot be decoded): " << fail.error << std::endl;
-    }
-    return caches.emplace(f, std::move(c)).first->second;
-  };
-
+  LazyCaches caches(o, ds);
+  const ExperimentLayout layout(o.out_dir);
   for (size_t n = 0; n < selected.size(); ++n) {
     const Split& split = ds.splits[static_cast<size_t>(selected[n])];
-    const ExperimentLayout layout(o.out_dir);
-    const fs::path split_dir = layout.SplitDir(split.name);
     const std::string result_path = layout.SplitResult(split.name);
-    if (PathExists(result_path)) {
-      try {
-        ReadResults(result_path);
-        Say(o, "split " + split.name + " (" + std::to_string(n + 1) + "/" + std::to_string(selected.size()) +
-                   "): already finished, reused");
-        continue;
-      } catch (const Error& e) {
-        Say(o, "split " + split.name + ": recomputing, its result is damaged: " + e.what());
-      }
-    }
-    Say(o, "split " + split.name + " (" + std::to_string(n + 1) + "/" + std::to_string(selected.size()) + ")");
+    const std::string position = std::to_string(n + 1) + "/" + std::to_string(selected.size());
+    if (SplitAlreadyFinished(o, result_path, split.name, position)) continue;
+    Say(o, "split " + split.name + " (" + position + ")");
     std::error_code ec;
-    fs::create_directories(split_dir, ec);
+    fs::create_directories(layout.SplitDir(split.name), ec);
     TraceRun(o, split.name, false);
-    const int k = static_cast<int>(ds.classes.size());
-    SplitResult result;
-    result.split = split.name;
-    for (const std::string& arch : o.archs) {
-      std::vector<RunOutputs> per_feature;
-      for (const std::string& feat : o.features) {
-        const std::string dir = layout.SystemDir(split.name, arch, feat);
-        fs::create_directories(dir, ec);
-        per_feature.push_back(RunSystem(o, ds, split, cache_for(feat), arch, feat, dir));
-        const RunOutputs& r = per_feature.back();
-        result.systems.push_back(MakeSystemResult({arch, feat, "svm"}, ComputeMetrics(r.seg_truth, r.seg_svm, k),
-                                                  ComputeMetrics(r.truth, RecordingDecisions(r.log_svm), k)));
-        result.systems.push_back(MakeSystemResult({arch, feat, "softmax"}, ComputeMetrics(r.seg_truth, r.seg_soft, k),
-                                                  ComputeMetrics(r.truth, RecordingDecisions(r.log_soft), k)));
-      }
-      if (per_feature.size() > 1) {
-        // Feature fusion: sum the per-recording log posteriors of every feature system.
-        for (bool softmax : {false, true}) {
-          std::vector<std::vector<double>> fused(per_feature[0].items.size());
-          for (const RunOutputs& r : per_feature) {
-            if (r.items != per_feature[0].items) {
-              throw FormatError("split " + split.name + ": the feature systems scored different test items");
-            }
-            const auto& scores = softmax ? r.log_soft : r.log_svm;
-            for (size_t i = 0; i < fused.size(); ++i) AddLogScore(scores[i], &fused[i]);
-          }
-          result.systems.push_back(MakeSystemResult({arch, "fusion", softmax ? "softmax" : "svm"}, std::nullopt,
-                                                    ComputeMetrics(per_feature[0].truth, RecordingDecisions(fused), k)));
-          WriteDcaseTsv(layout.FusionTsv(split.name, arch, softmax), ds,
-                        per_feature[0].items, fused);
-        }
-      }
-    }
-    // Paper order: per architecture, fusion first, then the single-feature systems.
-    std::stable_sort(result.systems.begin(), result.systems.end(), [&](const SystemResult& a, const SystemResult& b) {
-      auto rank = [&](const SystemId& id) {
-        const size_t arch = static_cast<size_t>(std::find(o.archs.begin(), o.archs.end(), id.arch) - o.archs.begin());
-        return arch * 4 + (id.scorer == "softmax" ? 2 : 0) + (id.features == "fusion" ? 0 : 1);
-      };
-      return rank(a.id) < rank(b.id);
-    });
     ExperimentResults one;
-    one.splits.push_back(result);
+    one.splits.push_back(RunSplit(o, ds, split, caches));
     one.labels = ds.classes;
     WriteResults(result_path, one);
     TraceRun(o, split.name, true);
@@ -545,7 +577,7 @@ ExperimentResults RunExperiment(const ExperimentOptions& o) {
   }
   const ExperimentResults all = CollectFinished(o.out_dir);
   WriteSummary(o.out_dir, all);
-  Say(o, "results: " + ExperimentLayout(o.out_dir).ResultsMarkdown());
+  Say(o, "results: " + layout.ResultsMarkdown());
   return all;
 }
 
