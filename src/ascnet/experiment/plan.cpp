@@ -95,8 +95,20 @@ std::string PlanOptions::ToString() const {
   return os.str();
 }
 
-Plan WritePlan(const PlanOptions& options) {
-  // 1. Settings every job shares: absolute paths, the task's threads fixed in the recipe.
+namespace {
+
+/// The commands and paths every script of a plan uses, shell-quoted.
+struct PlanCommands {
+  std::string logs;   ///< the plan's log folder (not quoted)
+  std::string cache;  ///< builds the feature cache (add --threads, --shard)
+  std::string split;  ///< runs splits of the experiment (add --splits)
+  std::string merge;  ///< merges the finished splits
+  std::string names;  ///< the splits, quoted, space-separated
+};
+
+/// Step 1: settings every job shares (absolute paths, the task's threads fixed in the
+/// recipe), the experiment folder prepared, and the splits the plan covers.
+PlanOptions ResolvePlanOptions(const PlanOptions& options, Plan* plan) {
   PlanOptions o = options;
   ExperimentOptions& e = o.experiment;
   e.dataset = AbsoluteSpec(e.dataset);
@@ -107,100 +119,116 @@ Plan WritePlan(const PlanOptions& options) {
   o.ascnet = Absolute(o.ascnet);
   o.Validate();
   const Dataset ds = LoadDataset(e.dataset);
-  Plan plan;
-  for (int s : SelectSplits(ds, e.splits)) plan.splits.push_back(ds.splits[static_cast<size_t>(s)].name);
+  for (int s : SelectSplits(ds, e.splits)) plan->splits.push_back(ds.splits[static_cast<size_t>(s)].name);
   PrepareExperimentFolder(e);
+  return o;
+}
 
+PlanCommands MakePlanCommands(const PlanOptions& o, const Plan& plan) {
+  const ExperimentOptions& e = o.experiment;
   const ExperimentLayout layout(e.out_dir);
-  plan.dir = layout.PlanDir();
-  const std::string logs = layout.PlanLogs();
+  PlanCommands c;
+  c.logs = layout.PlanLogs();
   std::error_code ec;
-  fs::create_directories(logs, ec);
-  if (ec) throw IoError(WithPath(logs, "cannot create the plan's log folder (" + ec.message() + ")"));
+  fs::create_directories(c.logs, ec);
+  if (ec) throw IoError(WithPath(c.logs, "cannot create the plan's log folder (" + ec.message() + ")"));
   const std::string bin = ShellQuote(o.ascnet);
   const std::string settings = ShellQuote(layout.Settings());
   const std::string out = ShellQuote(e.out_dir), cache = ShellQuote(e.cache_dir);
-  const std::string cache_cmd = bin + " cache build --settings " + settings + " --cache " + cache;
-  const std::string split_cmd = bin + " experiment --settings " + settings + " --out " + out + " --cache " + cache;
-  const std::string merge_cmd = bin + " experiment merge " + out + " -o " + out;
-  std::string names;
-  for (const std::string& s : plan.splits) names += (names.empty() ? "" : " ") + ShellQuote(s);
-  const std::string n = std::to_string(plan.splits.size());
+  c.cache = bin + " cache build --settings " + settings + " --cache " + cache;
+  c.split = bin + " experiment --settings " + settings + " --out " + out + " --cache " + cache;
+  c.merge = bin + " experiment merge " + out + " -o " + out;
+  for (const std::string& s : plan.splits) c.names += (c.names.empty() ? "" : " ") + ShellQuote(s);
+  return c;
+}
 
-  // 2. Slurm: cache (shards + assembly), the split array, the merge.
-  {
-    std::ostringstream os;
-    const bool sharded = o.cache_shards > 1;
-    os << Header(o, "ascnet-cache", logs + (sharded ? "/cache-%A_%a.log" : "/cache-%j.log"), o.cpus_per_task, false,
-                 o.time_limit);
-    if (sharded) os << "#SBATCH --array=1-" << o.cache_shards << "\n";
-    os << "# The feature cache of every feature type, built once before the splits run.\nset -euo pipefail\n"
-       << "exec " << cache_cmd << " --threads \"${SLURM_CPUS_PER_TASK:-" << o.cpus_per_task << "}\""
-       << (sharded ? " --shard \"$SLURM_ARRAY_TASK_ID/" + std::to_string(o.cache_shards) + "\"" : "") << "\n";
-    WriteScript(&plan, "cache.sbatch", os.str());
-    if (sharded) {
-      std::ostringstream as;
-      as << Header(o, "ascnet-cache-assemble", logs + "/cache-assemble-%j.log", o.cpus_per_task, false, o.time_limit)
-         << "# Assembles the shards' item files into the pack.\nset -euo pipefail\n"
-         << "exec " << cache_cmd << " --threads \"${SLURM_CPUS_PER_TASK:-" << o.cpus_per_task << "}\"\n";
-      WriteScript(&plan, "cache-assemble.sbatch", as.str());
-    }
-  }
-  {
-    std::ostringstream os;
-    os << Header(o, "ascnet-splits", logs + "/split-%A_%a.log", o.cpus_per_task, true, o.time_limit)
-       << "#SBATCH --array=0-" << plan.splits.size() - 1 << "\n"
-       << "#SBATCH --requeue\n"
-       << "# One split per array task. Requeued or preempted, the task runs this again and the\n"
-       << "# experiment resumes from the split's checkpoint; a finished split is not recomputed.\n"
-       << "set -euo pipefail\n"
-       << "SPLITS=(" << names << ")\n"
-       << "split=\"${SPLITS[$SLURM_ARRAY_TASK_ID]}\"\n"
-       << "echo \"[plan] split $split: job ${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID} on $(hostname), "
-          "restart ${SLURM_RESTART_COUNT:-0}\"\n"
-       << "exec " << split_cmd << " --splits \"$split\"\n";
-    WriteScript(&plan, "splits.sbatch", os.str());
-  }
-  {
-    std::ostringstream os;
-    os << Header(o, "ascnet-merge", logs + "/merge-%j.log", 1, false, "01:00:00")
-       << "# Every split finished (afterok): one results.json and results.md for all of them.\n"
-       << "set -euo pipefail\nexec " << merge_cmd << "\n";
-    WriteScript(&plan, "merge.sbatch", os.str());
-  }
-  {
-    std::ostringstream os;
-    os << "#!/bin/bash\n"
-       << "# Submits the plan (ascnet experiment plan): the feature cache, then the split array, then the\n"
-       << "# merge, each after the previous finished successfully. Prints KEY=JOBID lines.\n"
-       << "set -euo pipefail\ncd \"$(dirname \"$0\")\"\n"
-       << "id() { local x; x=$(sbatch --parsable \"$@\"); echo \"${x%%;*}\"; }\n"
-       << "cache=$(id cache.sbatch)\necho \"cache=$cache\"\n"
-       << "after=$cache\n";
-    if (o.cache_shards > 1) {
-      os << "assemble=$(id --dependency=afterok:$cache cache-assemble.sbatch)\necho \"assemble=$assemble\"\n"
-         << "after=$assemble\n";
-    }
-    os << "splits=$(id --dependency=afterok:$after splits.sbatch)\necho \"splits=$splits\"\n"
-       << "merge=$(id --dependency=afterok:$splits merge.sbatch)\necho \"merge=$merge\"\n";
-    WriteScript(&plan, "submit.sh", os.str());
-    plan.submit = plan.files.back();
-  }
+/// Slurm: the feature cache (one job, or shards then an assembly job).
+void WriteCacheJobs(const PlanOptions& o, const PlanCommands& c, Plan* plan) {
+  std::ostringstream os;
+  const bool sharded = o.cache_shards > 1;
+  os << Header(o, "ascnet-cache", c.logs + (sharded ? "/cache-%A_%a.log" : "/cache-%j.log"), o.cpus_per_task, false,
+               o.time_limit);
+  if (sharded) os << "#SBATCH --array=1-" << o.cache_shards << "\n";
+  os << "# The feature cache of every feature type, built once before the splits run.\nset -euo pipefail\n"
+     << "exec " << c.cache << " --threads \"${SLURM_CPUS_PER_TASK:-" << o.cpus_per_task << "}\""
+     << (sharded ? " --shard \"$SLURM_ARRAY_TASK_ID/" + std::to_string(o.cache_shards) + "\"" : "") << "\n";
+  WriteScript(plan, "cache.sbatch", os.str());
+  if (!sharded) return;
+  std::ostringstream as;
+  as << Header(o, "ascnet-cache-assemble", c.logs + "/cache-assemble-%j.log", o.cpus_per_task, false, o.time_limit)
+     << "# Assembles the shards' item files into the pack.\nset -euo pipefail\n"
+     << "exec " << c.cache << " --threads \"${SLURM_CPUS_PER_TASK:-" << o.cpus_per_task << "}\"\n";
+  WriteScript(plan, "cache-assemble.sbatch", as.str());
+}
 
-  // 3. The same on one machine with GNU parallel.
-  {
-    std::ostringstream os;
-    os << "#!/bin/bash\n"
-       << "# The plan on one machine: the feature cache, then " << n << " split(s), " << o.parallel_jobs
-       << " at a time (GNU parallel; --resume-failed re-runs only the failed ones), then the merge.\n"
-       << "set -euo pipefail\n"
-       << cache_cmd << " --threads " << o.cpus_per_task * o.parallel_jobs << "\n"
-       << "printf '%s\\n' " << names << " | parallel -j " << o.parallel_jobs << " --joblog "
-       << ShellQuote(logs + "/parallel.log") << " \"$@\" " << split_cmd << " --quiet --splits {}\n"
-       << merge_cmd << "\n";
-    WriteScript(&plan, "parallel.sh", os.str());
-    plan.parallel = plan.files.back();
+/// Slurm: one array task per split (requeued tasks resume), then the merge.
+void WriteSplitAndMergeJobs(const PlanOptions& o, const PlanCommands& c, Plan* plan) {
+  std::ostringstream os;
+  os << Header(o, "ascnet-splits", c.logs + "/split-%A_%a.log", o.cpus_per_task, true, o.time_limit)
+     << "#SBATCH --array=0-" << plan->splits.size() - 1 << "\n"
+     << "#SBATCH --requeue\n"
+     << "# One split per array task. Requeued or preempted, the task runs this again and the\n"
+     << "# experiment resumes from the split's checkpoint; a finished split is not recomputed.\n"
+     << "set -euo pipefail\n"
+     << "SPLITS=(" << c.names << ")\n"
+     << "split=\"${SPLITS[$SLURM_ARRAY_TASK_ID]}\"\n"
+     << "echo \"[plan] split $split: job ${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID} on $(hostname), "
+        "restart ${SLURM_RESTART_COUNT:-0}\"\n"
+     << "exec " << c.split << " --splits \"$split\"\n";
+  WriteScript(plan, "splits.sbatch", os.str());
+  std::ostringstream ms;
+  ms << Header(o, "ascnet-merge", c.logs + "/merge-%j.log", 1, false, "01:00:00")
+     << "# Every split finished (afterok): one results.json and results.md for all of them.\n"
+     << "set -euo pipefail\nexec " << c.merge << "\n";
+  WriteScript(plan, "merge.sbatch", ms.str());
+}
+
+/// Slurm: submit.sh, each job after the previous finished successfully.
+void WriteSubmitScript(const PlanOptions& o, Plan* plan) {
+  std::ostringstream os;
+  os << "#!/bin/bash\n"
+     << "# Submits the plan (ascnet experiment plan): the feature cache, then the split array, then the\n"
+     << "# merge, each after the previous finished successfully. Prints KEY=JOBID lines.\n"
+     << "set -euo pipefail\ncd \"$(dirname \"$0\")\"\n"
+     << "id() { local x; x=$(sbatch --parsable \"$@\"); echo \"${x%%;*}\"; }\n"
+     << "cache=$(id cache.sbatch)\necho \"cache=$cache\"\n"
+     << "after=$cache\n";
+  if (o.cache_shards > 1) {
+    os << "assemble=$(id --dependency=afterok:$cache cache-assemble.sbatch)\necho \"assemble=$assemble\"\n"
+       << "after=$assemble\n";
   }
+  os << "splits=$(id --dependency=afterok:$after splits.sbatch)\necho \"splits=$splits\"\n"
+     << "merge=$(id --dependency=afterok:$splits merge.sbatch)\necho \"merge=$merge\"\n";
+  WriteScript(plan, "submit.sh", os.str());
+  plan->submit = plan->files.back();
+}
+
+/// The same on one machine with GNU parallel.
+void WriteParallelScript(const PlanOptions& o, const PlanCommands& c, Plan* plan) {
+  std::ostringstream os;
+  os << "#!/bin/bash\n"
+     << "# The plan on one machine: the feature cache, then " << plan->splits.size() << " split(s), "
+     << o.parallel_jobs << " at a time (GNU parallel; --resume-failed re-runs only the failed ones), then the merge.\n"
+     << "set -euo pipefail\n"
+     << c.cache << " --threads " << o.cpus_per_task * o.parallel_jobs << "\n"
+     << "printf '%s\\n' " << c.names << " | parallel -j " << o.parallel_jobs << " --joblog "
+     << ShellQuote(c.logs + "/parallel.log") << " \"$@\" " << c.split << " --quiet --splits {}\n"
+     << c.merge << "\n";
+  WriteScript(plan, "parallel.sh", os.str());
+  plan->parallel = plan->files.back();
+}
+
+}  // namespace
+
+Plan WritePlan(const PlanOptions& options) {
+  Plan plan;
+  const PlanOptions o = ResolvePlanOptions(options, &plan);
+  plan.dir = ExperimentLayout(o.experiment.out_dir).PlanDir();
+  const PlanCommands commands = MakePlanCommands(o, plan);
+  WriteCacheJobs(o, commands, &plan);
+  WriteSplitAndMergeJobs(o, commands, &plan);
+  WriteSubmitScript(o, &plan);
+  WriteParallelScript(o, commands, &plan);
   return plan;
 }
 
