@@ -302,46 +302,55 @@ bool ReadLitisMat(const std::string& path, std::vector<Record>* learn, std::vect
   return true;
 }
 
-}  // namespace
+/// The files of a LITIS Rouen folder.
+struct LitisFiles {
+  std::string relation, learn_txt, test_txt, mat, audio_dir;
+  bool have_txt = false;  ///< the two split text files (else the .mat)
+};
 
-void LoadLitis(Dataset& ds, const std::string& path, const DatasetOptions& o) {
-  Problems p;
-  ds.root = JoinPath(".", path);
+/// Phase 1: the metadata files must exist (ConfigError-style problems thrown at once).
+LitisFiles FindLitisFiles(const Dataset& ds, Problems& p) {
   const fs::path root(ds.root);
-  const std::string relation = (root / "relation_wav_examples.txt").string();
-  const std::string learn_txt = (root / "fold3026-matrices_Learn.txt").string();
-  const std::string test_txt = (root / "fold3026-matrices_Test.txt").string();
-  const std::string mat = (root / "fold3026-matrices_v7.mat").string();
-  if (!IsRegularFile(relation)) {
-    p.Add(relation, 0, "missing metadata file: expected relation_wav_examples.txt (lines '<file_name> <file_id>'), "
-                       "fold3026-matrices_Learn.txt / _Test.txt (or fold3026-matrices_v7.mat) and the audio in "
-                       "data_rouen/ (LITIS Rouen layout)");
+  LitisFiles f;
+  f.relation = (root / "relation_wav_examples.txt").string();
+  f.learn_txt = (root / "fold3026-matrices_Learn.txt").string();
+  f.test_txt = (root / "fold3026-matrices_Test.txt").string();
+  f.mat = (root / "fold3026-matrices_v7.mat").string();
+  if (!IsRegularFile(f.relation)) {
+    p.Add(f.relation, 0, "missing metadata file: expected relation_wav_examples.txt (lines '<file_name> <file_id>'), "
+                         "fold3026-matrices_Learn.txt / _Test.txt (or fold3026-matrices_v7.mat) and the audio in "
+                         "data_rouen/ (LITIS Rouen layout)");
   }
-  const bool have_txt = IsRegularFile(learn_txt) && IsRegularFile(test_txt);
-  if (!have_txt && !IsRegularFile(mat)) {
-    p.Add(IsRegularFile(learn_txt) ? test_txt : learn_txt, 0,
+  f.have_txt = IsRegularFile(f.learn_txt) && IsRegularFile(f.test_txt);
+  if (!f.have_txt && !IsRegularFile(f.mat)) {
+    p.Add(IsRegularFile(f.learn_txt) ? f.test_txt : f.learn_txt, 0,
           "missing split file: expected fold3026-matrices_Learn.txt and fold3026-matrices_Test.txt (line k = split "
           "k, whitespace-separated file ids) or fold3026-matrices_v7.mat");
   }
   p.ThrowIfAny(ds.spec);
-  const std::string audio_dir = IsDirectory((root / "data_rouen").string()) ? (root / "data_rouen").string() : ds.root;
+  f.audio_dir = IsDirectory((root / "data_rouen").string()) ? (root / "data_rouen").string() : ds.root;
+  return f;
+}
 
-  // Relation file: <file_name> <file_id>.
-  struct Entry {
-    std::string name;
-    long id;
-    int line, label;
-  };
-  std::vector<Entry> entries;
+/// One line of relation_wav_examples.txt.
+struct RelationEntry {
+  std::string name;
+  long id;
+  int line, label;
+};
+
+/// Phase 2: the relation file (<file_name> <file_id>), sorted by file name (the order the
+/// published class counts assume); every file id that was read, valid or not, in *seen_id.
+std::vector<RelationEntry> ReadRelation(const std::string& relation, Problems& p, std::map<long, int>* seen_id) {
+  std::vector<RelationEntry> entries;
   std::map<std::string, int> seen_name;
-  std::map<long, int> seen_id;
   for (const auto& rec : ReadWhitespaceLines(relation, p)) {
     if (rec.fields.size() != 2) {
       p.Add(relation, rec.line, "malformed line: expected '<file_name> <file_id>', got " +
                                     std::to_string(rec.fields.size()) + " fields");
       continue;
     }
-    Entry e{rec.fields[0], 0, rec.line, -1};
+    RelationEntry e{rec.fields[0], 0, rec.line, -1};
     if (!ParseFloatInt(rec.fields[1], &e.id)) {
       p.Add(relation, rec.line, "file id '" + rec.fields[1] + "' is not a number");
       continue;
@@ -359,7 +368,7 @@ void LoadLitis(Dataset& ds, const std::string& path, const DatasetOptions& o) {
       p.Add(relation, rec.line, "duplicate entry '" + e.name + "' (first listed on line " + std::to_string(ni->second) + ")");
       continue;
     }
-    auto [ii, i_new] = seen_id.emplace(e.id, rec.line);
+    auto [ii, i_new] = seen_id->emplace(e.id, rec.line);
     if (!i_new) {
       p.Add(relation, rec.line, "duplicate file id " + std::to_string(e.id) + " (first used on line " +
                                     std::to_string(ii->second) + ")");
@@ -367,9 +376,14 @@ void LoadLitis(Dataset& ds, const std::string& path, const DatasetOptions& o) {
     }
     entries.push_back(e);
   }
-  // Items sorted by file name (the order the published class counts assume).
-  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.name < b.name; });
-  // The LITIS classes that occur, in canonical order (all 19 for the real dataset).
+  std::sort(entries.begin(), entries.end(), [](const RelationEntry& a, const RelationEntry& b) { return a.name < b.name; });
+  return entries;
+}
+
+/// Phase 3: the classes that occur (in canonical LITIS order) and one item per entry; returns
+/// the item index of each file id.
+std::map<long, int> AddLitisItems(const std::vector<RelationEntry>& entries, const LitisFiles& f, Dataset& ds,
+                                  Origins& org) {
   std::vector<int> remap(LitisClasses().size(), -1);
   for (const auto& e : entries) remap[e.label] = 0;
   for (size_t c = 0; c < remap.size(); ++c) {
@@ -377,74 +391,93 @@ void LoadLitis(Dataset& ds, const std::string& path, const DatasetOptions& o) {
     remap[c] = static_cast<int>(ds.classes.size());
     ds.classes.push_back(LitisClasses()[c]);
   }
-  Origins org;
   std::map<long, int> item_of_id;
   for (const auto& e : entries) {
     DatasetItem it;
     it.id = e.name;
-    it.path = JoinPath(audio_dir, e.name);
+    it.path = JoinPath(f.audio_dir, e.name);
     if (!IsRegularFile(it.path) && fs::path(e.name).extension().empty() && IsRegularFile(it.path + ".wav")) {
       it.path += ".wav";
     }
     it.label = remap[e.label];
     item_of_id[e.id] = static_cast<int>(ds.items.size());
     ds.items.push_back(it);
-    org.where.push_back(Where(relation, e.line));
+    org.where.push_back(Where(f.relation, e.line));
   }
+  return item_of_id;
+}
 
-  // Splits: line k of Learn / Test = split k; entries are file ids (int(float(x))).
-  std::vector<Record> learn, test;
-  std::string learn_name = learn_txt, test_name = test_txt;
-  if (have_txt) {
-    learn = ReadWhitespaceLines(learn_txt, p);
-    test = ReadWhitespaceLines(test_txt, p);
-  } else {
-    learn_name = test_name = mat + " (" + "indiceMa/indiceMt row)";
-    if (ReadLitisMat(mat, &learn, &test, p)) {
-      learn_name = mat + " indiceMa row";
-      test_name = mat + " indiceMt row";
+/// The item indices of one split line (file ids as int(float(x))), each problem reported.
+std::vector<int> SplitLineItems(const Record& rec, const std::string& file, const std::map<long, int>& item_of_id,
+                                const std::map<long, int>& seen_id, Problems& p) {
+  std::vector<int> out;
+  std::map<long, size_t> seen;
+  for (size_t j = 0; j < rec.fields.size(); ++j) {
+    long id = 0;
+    if (!ParseFloatInt(rec.fields[j], &id)) {
+      p.Add(file, rec.line, "entry " + std::to_string(j + 1) + " '" + rec.fields[j] + "' is not a number");
+      continue;
     }
-  }
-  if (have_txt && learn.size() != test.size()) {
-    p.Add(test_txt, 0, "has " + std::to_string(test.size()) + " non-blank lines but " +
-                           fs::path(learn_txt).filename().string() + " has " + std::to_string(learn.size()) +
-                           " (line k of each is split k)");
-  }
-  auto indices = [&](const Record& rec, const std::string& file) {
-    std::vector<int> out;
-    std::map<long, size_t> seen;
-    for (size_t j = 0; j < rec.fields.size(); ++j) {
-      long id = 0;
-      if (!ParseFloatInt(rec.fields[j], &id)) {
-        p.Add(file, rec.line, "entry " + std::to_string(j + 1) + " '" + rec.fields[j] + "' is not a number");
-        continue;
-      }
-      auto it = item_of_id.find(id);
-      if (it == item_of_id.end()) {
-        if (!seen_id.count(id)) {
-          p.Add(file, rec.line, "entry " + std::to_string(j + 1) + ": file id " + std::to_string(id) +
-                                    " is not in relation_wav_examples.txt");
-        }
-        continue;
-      }
-      auto [si, fresh] = seen.emplace(id, j);
-      if (!fresh) {
+    auto it = item_of_id.find(id);
+    if (it == item_of_id.end()) {
+      if (!seen_id.count(id)) {
         p.Add(file, rec.line, "entry " + std::to_string(j + 1) + ": file id " + std::to_string(id) +
-                                  " repeats entry " + std::to_string(si->second + 1));
-        continue;
+                                  " is not in relation_wav_examples.txt");
       }
-      out.push_back(it->second);
+      continue;
     }
-    return out;
-  };
+    auto [si, fresh] = seen.emplace(id, j);
+    if (!fresh) {
+      p.Add(file, rec.line, "entry " + std::to_string(j + 1) + ": file id " + std::to_string(id) +
+                                " repeats entry " + std::to_string(si->second + 1));
+      continue;
+    }
+    out.push_back(it->second);
+  }
+  return out;
+}
+
+/// Phase 4: the splits, line k of Learn / Test = split k (from the text files or the .mat).
+void AddLitisSplits(const LitisFiles& f, const std::map<long, int>& item_of_id, const std::map<long, int>& seen_id,
+                    Dataset& ds, Problems& p) {
+  std::vector<Record> learn, test;
+  std::string learn_name = f.learn_txt, test_name = f.test_txt;
+  if (f.have_txt) {
+    learn = ReadWhitespaceLines(f.learn_txt, p);
+    test = ReadWhitespaceLines(f.test_txt, p);
+  } else {
+    learn_name = test_name = f.mat + " (" + "indiceMa/indiceMt row)";
+    if (ReadLitisMat(f.mat, &learn, &test, p)) {
+      learn_name = f.mat + " indiceMa row";
+      test_name = f.mat + " indiceMt row";
+    }
+  }
+  if (f.have_txt && learn.size() != test.size()) {
+    p.Add(f.test_txt, 0, "has " + std::to_string(test.size()) + " non-blank lines but " +
+                             fs::path(f.learn_txt).filename().string() + " has " + std::to_string(learn.size()) +
+                             " (line k of each is split k)");
+  }
   for (size_t k = 0; k < std::max(learn.size(), test.size()); ++k) {  // every line is checked
     Split s;
     s.name = "split" + std::to_string(k + 1);
-    if (k < learn.size()) s.train = indices(learn[k], learn_name);
-    if (k < test.size()) s.test = indices(test[k], test_name);
+    if (k < learn.size()) s.train = SplitLineItems(learn[k], learn_name, item_of_id, seen_id, p);
+    if (k < test.size()) s.test = SplitLineItems(test[k], test_name, item_of_id, seen_id, p);
     if (k < learn.size() && k < test.size()) ds.splits.push_back(std::move(s));
   }
   if (learn.empty() && p.empty()) p.Add(learn_name, 0, "no splits found (empty file)");
+}
+
+}  // namespace
+
+void LoadLitis(Dataset& ds, const std::string& path, const DatasetOptions& o) {
+  Problems p;
+  ds.root = JoinPath(".", path);
+  const LitisFiles files = FindLitisFiles(ds, p);
+  std::map<long, int> seen_id;
+  const std::vector<RelationEntry> entries = ReadRelation(files.relation, p, &seen_id);
+  Origins org;
+  const std::map<long, int> item_of_id = AddLitisItems(entries, files, ds, org);
+  AddLitisSplits(files, item_of_id, seen_id, ds, p);
   Finish(ds, org, o, p);
   if (o.litis_self_test && ds.items.size() == static_cast<size_t>(kLitisTotal)) CheckLitisCounts(ds);
 }

@@ -85,11 +85,9 @@ std::vector<int> ReadSplitFile(const std::string& file, const Dataset& ds, const
   return out;
 }
 
-}  // namespace
-
-void LoadTut(Dataset& ds, const std::string& path, const DatasetOptions& o) {
-  Problems p;
-  ds.root = JoinPath(".", path);
+/// Phase 1: the metadata file (meta.txt for TUT 2016/2017, meta.csv for the later sets;
+/// either is accepted, the kind's own first).
+std::string FindTutMeta(const Dataset& ds, Problems& p) {
   const bool old_style = ds.kind == "dcase2016" || ds.kind == "dcase2017";
   if (!IsDirectory(ds.root)) {
     p.Add(ds.root, 0, "dataset folder not found");
@@ -110,9 +108,19 @@ void LoadTut(Dataset& ds, const std::string& path, const DatasetOptions& o) {
                       "(TUT Urban 2018, TAU 2019/2020)");
     p.ThrowIfAny(ds.spec);
   }
-  MetaIndex meta;
-  meta.meta_name = fs::path(meta_file).filename().string();
-  const bool underscore_style = meta.meta_name == "meta.txt";
+  return meta_file;
+}
+
+/// One accepted line of the metadata file.
+struct MetaRow {
+  std::string id, label, group;
+  int line;
+};
+
+/// Phase 2: the metadata rows (header optional; the recording group from the identifier
+/// column, else from the file name), each bad line reported.
+std::vector<MetaRow> ReadTutMeta(const Dataset& ds, const std::string& meta_file, Problems& p) {
+  const bool underscore_style = fs::path(meta_file).filename().string() == "meta.txt";
   auto recs = ReadDelimited(meta_file, '\t', false, true, p);
   p.ThrowIfAny(ds.spec);
   int cf = 0, cl = 1, cid = 2;
@@ -127,11 +135,7 @@ void LoadTut(Dataset& ds, const std::string& path, const DatasetOptions& o) {
     }
     first = 1;
   }
-  struct Row {
-    std::string id, label, group;
-    int line;
-  };
-  std::vector<Row> good;
+  std::vector<MetaRow> good;
   std::map<std::string, int> seen;
   for (size_t r = first; r < recs.size(); ++r) {
     const Record& rec = recs[r];
@@ -140,7 +144,7 @@ void LoadTut(Dataset& ds, const std::string& path, const DatasetOptions& o) {
                                      std::to_string(rec.fields.size()) + " field(s)");
       continue;
     }
-    Row row{NormaliseId(rec.fields[cf]), rec.fields[cl], "", rec.line};
+    MetaRow row{NormaliseId(rec.fields[cf]), rec.fields[cl], "", rec.line};
     if (row.id.empty() || row.label.empty()) {
       p.Add(meta_file, rec.line, "malformed line: empty file name or scene label");
       continue;
@@ -155,11 +159,17 @@ void LoadTut(Dataset& ds, const std::string& path, const DatasetOptions& o) {
     }
     good.push_back(row);
   }
+  return good;
+}
+
+/// Phase 3: classes (sorted labels) and one item per row, indexed for the split files.
+MetaIndex AddTutItems(const std::vector<MetaRow>& rows, const std::string& meta_file, Dataset& ds, Origins& org) {
+  MetaIndex meta;
+  meta.meta_name = fs::path(meta_file).filename().string();
   std::set<std::string> labels;
-  for (const auto& r : good) labels.insert(r.label);
+  for (const auto& r : rows) labels.insert(r.label);
   ds.classes.assign(labels.begin(), labels.end());
-  Origins org;
-  for (const auto& r : good) {
+  for (const auto& r : rows) {
     DatasetItem it;
     it.id = r.id;
     it.path = JoinPath(ds.root, r.id);
@@ -174,15 +184,12 @@ void LoadTut(Dataset& ds, const std::string& path, const DatasetOptions& o) {
     ds.items.push_back(it);
     org.where.push_back(Where(meta_file, r.line));
   }
+  return meta;
+}
 
-  // evaluation_setup/fold{k}_train.{txt,csv} + fold{k}_evaluate (labels) or fold{k}_test.
-  const std::string setup = (fs::path(ds.root) / "evaluation_setup").string();
-  if (!IsDirectory(setup)) {
-    p.Add(setup, 0, "missing folder evaluation_setup/ (expected fold{k}_train, fold{k}_test and fold{k}_evaluate "
-                    "files listing each fold's audio files)");
-    p.ThrowIfAny(ds.spec);
-  }
-  std::vector<std::pair<long, std::string>> folds;  // (k, ext) of every fold{k}_train.{txt,csv}
+/// (k, extension) of every evaluation_setup/fold{k}_train.{txt,csv}, sorted.
+std::vector<std::pair<long, std::string>> FindTutFolds(const std::string& setup) {
+  std::vector<std::pair<long, std::string>> folds;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(setup, ec)) {
     const std::string name = e.path().filename().string();
@@ -198,6 +205,18 @@ void LoadTut(Dataset& ds, const std::string& path, const DatasetOptions& o) {
     }
   }
   std::sort(folds.begin(), folds.end());
+  return folds;
+}
+
+/// Phase 4: evaluation_setup/fold{k}_train.{txt,csv} + fold{k}_evaluate (labels) or fold{k}_test.
+void AddTutSplits(const MetaIndex& meta, Dataset& ds, Problems& p) {
+  const std::string setup = (fs::path(ds.root) / "evaluation_setup").string();
+  if (!IsDirectory(setup)) {
+    p.Add(setup, 0, "missing folder evaluation_setup/ (expected fold{k}_train, fold{k}_test and fold{k}_evaluate "
+                    "files listing each fold's audio files)");
+    p.ThrowIfAny(ds.spec);
+  }
+  const auto folds = FindTutFolds(setup);
   if (folds.empty()) {
     p.Add(setup, 0, "no fold{k}_train.txt or fold{k}_train.csv found: expected the DCASE evaluation setup files");
   }
@@ -217,6 +236,18 @@ void LoadTut(Dataset& ds, const std::string& path, const DatasetOptions& o) {
     }
     ds.splits.push_back(std::move(s));
   }
+}
+
+}  // namespace
+
+void LoadTut(Dataset& ds, const std::string& path, const DatasetOptions& o) {
+  Problems p;
+  ds.root = JoinPath(".", path);
+  const std::string meta_file = FindTutMeta(ds, p);
+  const std::vector<MetaRow> rows = ReadTutMeta(ds, meta_file, p);
+  Origins org;
+  const MetaIndex meta = AddTutItems(rows, meta_file, ds, org);
+  AddTutSplits(meta, ds, p);
   Finish(ds, org, o, p);
 }
 
