@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ascnet/core/error.h"
+#include "ascnet/core/text.h"
 #include "ascnet/model/arch.h"
 #include "ascnet/model/bundle_info.h"
 #include "ascnet/model/complexity.h"
@@ -25,9 +26,7 @@ struct InfoArgs {
 
 int RunInfo(const InfoArgs& a) {
   if (a.bundle.empty() == a.arch.empty()) {
-    std::string kinds;  // "attcrnn|cnn"
-    for (const std::string& k : ArchConfig::KindNames()) kinds += (kinds.empty() ? "" : "|") + k;
-    PrintError("info", "give either a BUNDLE file or --arch " + kinds + " (not both)");
+    PrintError("info", "give either a BUNDLE file or --arch " + Join(ArchConfig::KindNames(), "|") + " (not both)");
     return 1;
   }
   if (!a.arch.empty()) {

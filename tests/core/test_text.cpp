@@ -18,6 +18,13 @@ TEST(Text, TrimRemovesAsciiWhitespaceAtBothEndsForStringsAndViews) {
   EXPECT_EQ(Trim(std::string_view("\t")), "");
 }
 
+TEST(Text, JoinPutsTheSeparatorBetweenEachTwo) {
+  EXPECT_EQ(Join({}, ", "), "");
+  EXPECT_EQ(Join({"a"}, ", "), "a");
+  EXPECT_EQ(Join({"a", "b", "c"}, "|"), "a|b|c");
+  EXPECT_EQ(Join({"", "b"}, ","), ",b");  // every element, even an empty one, is a position
+}
+
 TEST(Text, JoinWordsReadsAsProse) {
   EXPECT_EQ(JoinWords({}, " or "), "");
   EXPECT_EQ(JoinWords({"a"}, " or "), "a");

@@ -15,6 +15,12 @@ std::string_view Trim(std::string_view s) {
 
 std::string Trim(const std::string& s) { return std::string(Trim(std::string_view(s))); }
 
+std::string Join(const std::vector<std::string>& words, const std::string& sep) {
+  std::string out;
+  for (size_t i = 0; i < words.size(); ++i) out += (i == 0 ? "" : sep) + words[i];
+  return out;
+}
+
 std::string JoinWords(const std::vector<std::string>& words, const std::string& last) {
   std::string out;
   for (size_t i = 0; i < words.size(); ++i) out += (i == 0 ? "" : i + 1 == words.size() ? last : ", ") + words[i];

@@ -14,6 +14,8 @@ std::string Trim(const std::string& s);
 /// The same, as a view into `s` (no copy).
 std::string_view Trim(std::string_view s);
 
+/// `words` with `sep` between each two: "a<sep>b<sep>c" ("" for none).
+std::string Join(const std::vector<std::string>& words, const std::string& sep);
 /// `words` in prose: "a", "a<last>b", "a, b<last>c" (e.g. last = " or ").
 std::string JoinWords(const std::vector<std::string>& words, const std::string& last);
 /// `v` as operator<< prints it.

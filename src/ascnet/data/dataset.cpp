@@ -101,8 +101,7 @@ std::vector<std::string> DatasetKinds() {
 Dataset LoadDataset(const std::string& spec, const DatasetOptions& options) {
   options.Validate();
   const auto kinds = DatasetKinds();
-  std::string list;
-  for (const auto& k : kinds) list += (list.empty() ? "" : ", ") + k;
+  const std::string list = Join(kinds, ", ");
   const size_t colon = spec.find(':');
   if (colon == std::string::npos) {
     throw ConfigError("dataset spec '" + spec + "': expected KIND:PATH with KIND one of " + list);

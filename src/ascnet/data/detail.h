@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "ascnet/core/text.h"  // Trim
+#include "ascnet/core/text.h"  // Trim, Join
 #include "ascnet/data/dataset.h"
 
 namespace ascnet::data_detail {

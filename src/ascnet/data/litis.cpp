@@ -357,10 +357,9 @@ std::vector<RelationEntry> ReadRelation(const std::string& relation, Problems& p
     }
     e.label = LitisClassOf(e.name);
     if (e.label < 0) {
-      std::string all;
-      for (const auto& c : LitisClasses()) all += (all.empty() ? "" : ", ") + c;
       p.Add(relation, rec.line, "cannot tell the class of '" + e.name +
-                                    "': its leading non-digit prefix is not one of the 19 LITIS classes (" + all + ")");
+                                    "': its leading non-digit prefix is not one of the 19 LITIS classes (" +
+                                    Join(LitisClasses(), ", ") + ")");
       continue;
     }
     auto [ni, n_new] = seen_name.emplace(e.name, rec.line);

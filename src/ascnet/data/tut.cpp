@@ -69,9 +69,8 @@ std::vector<int> ReadSplitFile(const std::string& file, const Dataset& ds, const
       const std::string& label = rec.fields[1];
       auto c = std::find(ds.classes.begin(), ds.classes.end(), label);
       if (c == ds.classes.end()) {
-        std::string all;
-        for (const auto& k : ds.classes) all += (all.empty() ? "" : ", ") + k;
-        p.Add(file, rec.line, "unknown label '" + label + "' (classes in " + meta.meta_name + ": " + all + ")");
+        p.Add(file, rec.line, "unknown label '" + label + "' (classes in " + meta.meta_name + ": " +
+                                  Join(ds.classes, ", ") + ")");
         continue;
       }
       if (ds.classes[ds.items[idx].label] != label) {

@@ -336,12 +336,7 @@ void ExperimentOptions::Validate() const {
 
 std::string ExperimentOptions::ToString() const {
   std::ostringstream os;
-  auto join = [](const std::vector<std::string>& v) {
-    std::string s;
-    for (const auto& x : v) s += (s.empty() ? "" : ",") + x;
-    return s;
-  };
-  os << "ExperimentOptions(dataset=" << dataset << ", archs=" << join(archs) << ", features=" << join(features)
+  os << "ExperimentOptions(dataset=" << dataset << ", archs=" << Join(archs, ",") << ", features=" << Join(features, ",")
      << ", splits=" << splits << ", out=" << out_dir << ", cache=" << (cache_dir.empty() ? ExperimentLayout(out_dir).DefaultCache() : cache_dir)
      << ", attention_scale=" << (attention_scale.empty() ? "preset default" : attention_scale) << ", threads=" << threads
      << ")\n  " << train.ToString() << "\n  " << calibration.ToString();

@@ -146,18 +146,19 @@ PlanCommands MakePlanCommands(const PlanOptions& o, const Plan& plan) {
 void WriteCacheJobs(const PlanOptions& o, const PlanCommands& c, Plan* plan) {
   std::ostringstream os;
   const bool sharded = o.cache_shards > 1;
+  const std::string threads = " --threads \"${SLURM_CPUS_PER_TASK:-" + std::to_string(o.cpus_per_task) + "}\"";
   os << Header(o, "ascnet-cache", c.logs + (sharded ? "/cache-%A_%a.log" : "/cache-%j.log"), o.cpus_per_task, false,
                o.time_limit);
   if (sharded) os << "#SBATCH --array=1-" << o.cache_shards << "\n";
   os << "# The feature cache of every feature type, built once before the splits run.\nset -euo pipefail\n"
-     << "exec " << c.cache << " --threads \"${SLURM_CPUS_PER_TASK:-" << o.cpus_per_task << "}\""
+     << "exec " << c.cache << threads
      << (sharded ? " --shard \"$SLURM_ARRAY_TASK_ID/" + std::to_string(o.cache_shards) + "\"" : "") << "\n";
   WriteScript(plan, "cache.sbatch", os.str());
   if (!sharded) return;
   std::ostringstream as;
   as << Header(o, "ascnet-cache-assemble", c.logs + "/cache-assemble-%j.log", o.cpus_per_task, false, o.time_limit)
      << "# Assembles the shards' item files into the pack.\nset -euo pipefail\n"
-     << "exec " << c.cache << " --threads \"${SLURM_CPUS_PER_TASK:-" << o.cpus_per_task << "}\"\n";
+     << "exec " << c.cache << threads << "\n";
   WriteScript(plan, "cache-assemble.sbatch", as.str());
 }
 

@@ -93,9 +93,7 @@ TrainOptions TrainOptions::Preset(const std::string& name) {
     o.level_shift_db = 6.0;
   }
   if (o.preset != name) {
-    std::string list;
-    for (const auto& n : PresetNames()) list += (list.empty() ? "" : ", ") + n;
-    throw ConfigError("unknown training preset '" + name + "' (expected one of " + list + ")");
+    throw ConfigError("unknown training preset '" + name + "' (expected one of " + Join(PresetNames(), ", ") + ")");
   }
   return o;
 }
