@@ -49,7 +49,7 @@ using TensorMap = std::map<std::string, torch::Tensor>;
 /// RelaxedInstanceNorm (networks.h), the same ops in the same order; h = x when off.
 void InputNormSource(std::ostream& s, const ArchConfig& a) {
   s << "    h = x\n";
-  if (a.instance_norm <= 0) return;
+  if (!a.NormalisesInput()) return;
   const std::string eps = Num(a.batchnorm_eps);
   s << "    v, m = torch.var_mean(x, [3], False, True)\n";
   s << "    h = (x - m) * torch.rsqrt(v + " << eps << ")\n";

@@ -65,7 +65,7 @@ std::string ArchConfig::ToString() const {
   std::ostringstream os;
   os << "ArchConfig(arch=" << Name() << ", input=[" << channels << ", " << bands << " bands, " << frames
      << " frames], classes=" << classes << ")\n";
-  if (instance_norm > 0) {
+  if (NormalisesInput()) {
     os << "  input: relaxed instance frequency-wise normalisation, lambda=" << instance_norm << "\n";
   }
   os << "  conv block: filters=" << Str(filters) << ", kernels=" << Str(kernels) << " (SAME), pool=" << pool
@@ -198,7 +198,7 @@ void to_json(nlohmann::json& j, const ArchConfig& c) {
                      {"attention", c.attention},
                      {"attention_scale", ArchConfig::ScaleName(c.attention_scale)},
                      {"classes", c.classes}};
-  if (c.instance_norm > 0) j["instance_norm"] = c.instance_norm;  // absent = 0: earlier bundles' bytes
+  if (c.NormalisesInput()) j["instance_norm"] = c.instance_norm;  // absent = 0: earlier bundles' bytes
 }
 
 namespace {
@@ -245,7 +245,7 @@ std::vector<LayerInfo> DescribeLayers(const ArchConfig& c) {
   std::vector<LayerInfo> rows;
   int64_t ch = c.channels, m = c.bands, t = c.frames;
   rows.push_back({"input", "segments", {1, ch, m, t}, 0});
-  if (c.instance_norm > 0) {
+  if (c.NormalisesInput()) {
     rows.push_back({"input_norm", "relaxed instance frequency-wise normalisation, lambda " + Str(c.instance_norm),
                     {1, ch, m, t}, 0});
   }

@@ -54,6 +54,8 @@ struct ArchConfig {
   double instance_norm = 0.0;
 
   bool IsAttCrnn() const { return arch == Kind::kAttCrnn; }
+  /// True when the network starts with the input normalisation (instance_norm > 0).
+  bool NormalisesInput() const { return instance_norm > 0; }
   std::string Name() const { return KindName(arch); }  ///< "attcrnn" or "cnn"
   int NumConvLayers() const { return static_cast<int>(filters.size()); }
   /// Bands left after the conv block's poolings: bands / pool^layers (1 by default).

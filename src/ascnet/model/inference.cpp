@@ -327,7 +327,7 @@ NetOutput InferenceEngine::Forward(const torch::Tensor& x) {
   torch::InferenceMode guard;
   if (!OnCpu()) return net_->forward(x.to(net_->parameters().front().device()));
   torch::Tensor in = x.to(torch::kFloat).contiguous();
-  if (arch_.instance_norm > 0) in = RelaxedInstanceNorm(in, arch_.instance_norm, arch_.batchnorm_eps).contiguous();
+  if (arch_.NormalisesInput()) in = RelaxedInstanceNorm(in, arch_.instance_norm, arch_.batchnorm_eps).contiguous();
   const int64_t b = in.size(0);
   const int64_t threads = std::max<int64_t>(1, at::get_num_threads());
   const int64_t chunk = options_.chunk > 0 ? options_.chunk : (b + threads - 1) / threads;

@@ -49,7 +49,7 @@ torch::Tensor ConvBlockImpl::forward(const torch::Tensor& x) {
   TORCH_CHECK(x.dim() == 4, "ConvBlock: expected input [B, C, M, T], got ", x.sizes());
   TORCH_CHECK(x.size(1) == arch_.channels && x.size(2) == arch_.bands,
               "ConvBlock: expected input [B, ", arch_.channels, ", ", arch_.bands, ", T], got ", x.sizes());
-  torch::Tensor h = arch_.instance_norm > 0 ? RelaxedInstanceNorm(x, arch_.instance_norm, arch_.batchnorm_eps) : x;
+  torch::Tensor h = arch_.NormalisesInput() ? RelaxedInstanceNorm(x, arch_.instance_norm, arch_.batchnorm_eps) : x;
   for (size_t i = 0; i < convs_.size(); ++i) {
     const auto [before, after] = pads_[i];
     if (before != after) {

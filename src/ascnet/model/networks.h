@@ -37,8 +37,9 @@ struct NetOutput {
 /// frames (_mt). Per image: a segment's output does not depend on the rest of the batch.
 torch::Tensor RelaxedInstanceNorm(const torch::Tensor& x, double lambda, double eps);
 
-/// Conv block: the input normalisation when arch.instance_norm > 0, then per layer i, SAME-padded conv (kernels[i], filters[i]) -> ReLU -> batch norm
-/// -> max pool (pool x 1, frequency only) -> dropout(conv_dropout).
+/// Conv block: RelaxedInstanceNorm when arch.NormalisesInput(), then per layer i, SAME-padded
+/// conv (kernels[i], filters[i]) -> ReLU -> batch norm -> max pool (pool x 1, frequency only)
+/// -> dropout(conv_dropout).
 /// Submodules: conv1..convN (Conv2d), bn1..bnN (BatchNorm2d).
 class ConvBlockImpl : public torch::nn::Module {
  public:
