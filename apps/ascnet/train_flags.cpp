@@ -95,6 +95,10 @@ void TrainFlags::Add(CLI::App* app, const std::string& default_preset) {
               &TrainOptions::mixstyle_p);
   AddOverride(app, this, "--mixstyle-alpha", "Freq-MixStyle: mixing weight ~ Beta(alpha, alpha)",
               &TrainOptions::mixstyle_alpha);
+  AddOnOffOverride(app, this, "--balance-groups",
+                   "on: draw training segments so that within a class every group (source recording) weighs the "
+                   "same, with replacement",
+                   [](TrainOptions& o) -> bool& { return o.balance_groups; });
   AddOverride(app, this, "--instance-norm",
               "lambda of the network's relaxed instance frequency-wise input normalisation (RFN; 0 = off)",
               &TrainOptions::instance_norm);

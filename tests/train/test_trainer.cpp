@@ -130,8 +130,9 @@ TEST(Trainer, NormalisationComesFromTrainingSegmentsOnly) {
   ExpectSameTensors(*ra.bundle.net, *rb.bundle.net);
 }
 
-// Every recipe option on (the "augment" preset's, plus label smoothing): AdamW, EMA, random
-// crops, masks and level shifts (tiny sizes).
+// Every recipe option on (the "augment" preset's, plus label smoothing, tilt, band shift,
+// Freq-MixStyle and group-balanced sampling): AdamW, EMA, random crops, masks and level
+// shifts (tiny sizes).
 TrainOptions TinyRecipeOptions(const std::string& out_dir = "") {
   TrainOptions o = TinyOptions(out_dir);
   const TrainOptions d = TrainOptions::Preset("augment");
@@ -148,6 +149,7 @@ TrainOptions TinyRecipeOptions(const std::string& out_dir = "") {
   o.tilt_db = 3;
   o.freq_shift_bands = 1;
   o.mixstyle_p = 0.5;
+  o.balance_groups = true;
   return o;
 }
 

@@ -6,8 +6,11 @@
 
 namespace ascnet {
 
-BcPairs DrawBcPairs(const std::vector<int>& labels, const std::vector<int64_t>& first, std::mt19937_64& rng) {
+BcPairs DrawBcPairs(const std::vector<int>& labels, const std::vector<int64_t>& first, std::mt19937_64& rng,
+                    const WeightedIndex* weights) {
   const int64_t n = static_cast<int64_t>(labels.size());
+  TORCH_CHECK(!weights || weights->size() == n, "DrawBcPairs: ", weights ? weights->size() : 0, " weights for ", n,
+              " positions");
   bool two = false;
   for (int64_t i = 1; i < n && !two; ++i) two = labels[i] != labels[0];
   TORCH_CHECK(two, "between-class mixing needs training segments of at least two classes");
@@ -19,7 +22,7 @@ BcPairs DrawBcPairs(const std::vector<int>& labels, const std::vector<int64_t>& 
     TORCH_CHECK(a >= 0 && a < n, "DrawBcPairs: position ", a, " out of range [0, ", n, ")");
     int64_t b;
     do {
-      b = UniformIndex(rng, n);
+      b = weights ? (*weights)(rng) : UniformIndex(rng, n);
     } while (labels[b] == labels[a]);
     p.second.push_back(b);
     p.ratio.push_back(UniformUnit(rng));
@@ -49,8 +52,9 @@ torch::Tensor BcMixLabels(const torch::Tensor& y1, const torch::Tensor& y2, cons
 }
 
 BcBatch MakeBcBatch(const std::vector<int>& labels, const std::vector<int64_t>& first, std::mt19937_64& rng,
-                    int64_t classes, const std::function<torch::Tensor(const std::vector<int64_t>&)>& images) {
-  const BcPairs pairs = DrawBcPairs(labels, first, rng);
+                    int64_t classes, const std::function<torch::Tensor(const std::vector<int64_t>&)>& images,
+                    const WeightedIndex* weights) {
+  const BcPairs pairs = DrawBcPairs(labels, first, rng, weights);
   const torch::Tensor x1 = images(first), x2 = images(pairs.second);
   const torch::Device device = x1.device();
   std::vector<int64_t> l1(first.size()), l2(first.size());

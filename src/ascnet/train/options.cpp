@@ -179,7 +179,8 @@ std::string TrainOptions::ToString() const {
      << " time_masks=" << time_masks << "x" << time_mask_frames << " frames freq_masks=" << freq_masks << "x"
      << freq_mask_bands << " bands level_shift=+-" << level_shift_db << " dB tilt=+-" << tilt_db
      << " dB freq_shift=+-" << freq_shift_bands << " bands mixstyle_p=" << mixstyle_p << " mixstyle_alpha="
-     << mixstyle_alpha << " instance_norm=" << instance_norm << (instance_norm > 0 ? "" : " (off)") << "\n"
+     << mixstyle_alpha << " instance_norm=" << instance_norm << (instance_norm > 0 ? "" : " (off)")
+     << " balance_groups=" << (balance_groups ? "true" : "false") << "\n"
      << "  schedule: " << schedule;
   if (schedule == "cosine") os << " warmup_fraction=" << warmup_fraction << " final_lr_fraction=" << final_lr_fraction;
   os << "\n  between_class=" << (between_class ? "true" : "false") << " loss=KL(y || softmax(logits))"
@@ -216,6 +217,7 @@ void to_json(nlohmann::json& j, const TrainOptions& o) {
                      {"mixstyle_p", o.mixstyle_p},
                      {"mixstyle_alpha", o.mixstyle_alpha},
                      {"instance_norm", o.instance_norm},
+                     {"balance_groups", o.balance_groups},
                      {"between_class", o.between_class},
                      {"seed", o.seed},
                      {"device", o.device},
@@ -273,6 +275,7 @@ void from_json(const nlohmann::json& j, TrainOptions& o) {
   if (j.contains("mixstyle_p")) get("mixstyle_p", o.mixstyle_p);
   if (j.contains("mixstyle_alpha")) get("mixstyle_alpha", o.mixstyle_alpha);
   if (j.contains("instance_norm")) get("instance_norm", o.instance_norm);
+  if (j.contains("balance_groups")) get("balance_groups", o.balance_groups);
   get("between_class", o.between_class);
   get("seed", o.seed);
   get("device", o.device);

@@ -82,6 +82,10 @@ struct TrainOptions {
                                  ///< per-(channel, band) mean and std over time with another
                                  ///< image's (FreqMixStyle, train/mixstyle.h); 0 = off.
   double mixstyle_alpha = 0.3;   ///< ...the mixing weight ~ Beta(alpha, alpha).
+  bool balance_groups = false;   ///< draw training segments (and BC partners) so that within a
+                                 ///< class every group (source recording) weighs the same
+                                 ///< (GroupBalancedWeights), with replacement; false: every
+                                 ///< segment once per epoch (the paper).
   double instance_norm = 0.0;    ///< lambda of the network's relaxed instance frequency-wise
                                  ///< input normalisation (ArchConfig::instance_norm; applied
                                  ///< through WithRecipeArch, so the bundle carries it); 0 = off.

@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string>
 #include <utility>
+
+#include "ascnet/core/error.h"
 
 namespace ascnet {
 
@@ -37,6 +40,30 @@ double BetaDraw(std::mt19937_64& rng, double a, double b) {
     const double m = std::max(lx, ly);  // both underflowed: the ratio from the logs
     return std::exp(lx - m) / (std::exp(lx - m) + std::exp(ly - m));
   }
+}
+
+WeightedIndex::WeightedIndex(const std::vector<double>& weights) {
+  cumulative_.reserve(weights.size());
+  double sum = 0;
+  for (size_t i = 0; i < weights.size(); ++i) {
+    if (!(std::isfinite(weights[i]) && weights[i] >= 0)) {
+      throw ConfigError("WeightedIndex: weight " + std::to_string(i) + " is " + std::to_string(weights[i]) +
+                        ", expected a finite value >= 0");
+    }
+    sum += weights[i];
+    cumulative_.push_back(sum);
+  }
+  if (!(sum > 0)) throw ConfigError("WeightedIndex: the weights sum to " + std::to_string(sum) + ", expected > 0");
+  last_positive_ = static_cast<int64_t>(weights.size()) - 1;
+  while (weights[static_cast<size_t>(last_positive_)] == 0) --last_positive_;
+}
+
+int64_t WeightedIndex::operator()(std::mt19937_64& rng) const {
+  const double u = UniformUnit(rng) * cumulative_.back();
+  // The first index whose cumulative sum exceeds u: never one of weight 0 (u rounded up to
+  // the total: the last index of positive weight).
+  const auto it = std::upper_bound(cumulative_.begin(), cumulative_.end(), u);
+  return it == cumulative_.end() ? last_positive_ : static_cast<int64_t>(it - cumulative_.begin());
 }
 
 }  // namespace ascnet

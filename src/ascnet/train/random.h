@@ -20,4 +20,18 @@ std::vector<int64_t> RandomPermutation(std::mt19937_64& rng, int64_t n);
 /// for any a, b > 0, efficient for a, b <= ~2: acceptance 0.9 at a = b = 0.3, 0.5 at 1).
 double BetaDraw(std::mt19937_64& rng, double a, double b);
 
+/// Draws index i in [0, n) with probability weights[i] / sum(weights): one UniformUnit per
+/// draw, located in the cumulative sums (binary search). The weights must be finite and
+/// >= 0 with a positive sum (ConfigError otherwise).
+class WeightedIndex {
+ public:
+  explicit WeightedIndex(const std::vector<double>& weights);
+  int64_t operator()(std::mt19937_64& rng) const;
+  int64_t size() const { return static_cast<int64_t>(cumulative_.size()); }
+
+ private:
+  std::vector<double> cumulative_;  ///< cumulative_[i] = w_0 + ... + w_i
+  int64_t last_positive_ = 0;       ///< the last index of positive weight
+};
+
 }  // namespace ascnet

@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <string>
+#include <tuple>
+#include <utility>
 
 #include "ascnet/core/error.h"
 
@@ -87,6 +91,30 @@ SplitSegments CollectSegments(const SegmentSource& source, const Dataset& datase
   add(split.train, true);
   add(split.test, false);
   return out;
+}
+
+std::vector<double> GroupBalancedWeights(const Dataset& dataset, const SplitSegments& segs) {
+  // A group: (class, the item's group name), or (class, "", item) for an item without one.
+  using GroupKey = std::tuple<int, std::string, int>;
+  std::vector<GroupKey> key(segs.train_items.size());
+  std::map<int, int64_t> class_segments;
+  std::map<GroupKey, int64_t> group_segments;
+  for (size_t k = 0; k < key.size(); ++k) {
+    const int i = segs.train_items[k];
+    const std::string& group = dataset.items.at(static_cast<size_t>(i)).group;
+    key[k] = GroupKey{segs.train_labels[k], group, group.empty() ? i : -1};
+    ++class_segments[segs.train_labels[k]];
+    ++group_segments[key[k]];
+  }
+  std::map<int, int64_t> class_groups;
+  for (const auto& entry : group_segments) ++class_groups[std::get<0>(entry.first)];
+  std::vector<double> w(key.size());
+  for (size_t k = 0; k < key.size(); ++k) {
+    const int c = segs.train_labels[k];
+    w[k] = static_cast<double>(class_segments[c]) /
+           (static_cast<double>(class_groups[c]) * static_cast<double>(group_segments[key[k]]));
+  }
+  return w;
 }
 
 int64_t ItemFrames(const SegmentSource& source, int item) {

@@ -88,6 +88,14 @@ struct SplitSegments {
 /// or label is out of range or the source has a different number of items than `dataset`.
 SplitSegments CollectSegments(const SegmentSource& source, const Dataset& dataset, const Split& split);
 
+/// Sampling weights of the training segments (TrainOptions::balance_groups): within each
+/// class, every group (Item::group, the source recording; an item without one is its own
+/// group) gets the same share of the class's segments, split evenly over its segments; a
+/// class keeps its share of all training segments. So weights[k] = n_c / (G_c * n_g) for
+/// training position k of class c and group g, with n_c the class's training segments, G_c
+/// its groups and n_g the group's segments; they sum to the number of training segments.
+std::vector<double> GroupBalancedWeights(const Dataset& dataset, const SplitSegments& segs);
+
 /// Per (channel, band) mean and standard deviation (population, floored at 1e-6) over
 /// every frame of the given segments (the training segments: test data never enters).
 /// Computed in double precision. ConfigError if `segments` is empty.

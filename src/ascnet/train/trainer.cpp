@@ -12,6 +12,7 @@
 #include <iostream>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <utility>
@@ -60,6 +61,7 @@ nlohmann::json RunIdentity(const ArchConfig& arch, const SegmentSource& source, 
   if (o.tilt_db > 0) opt["tilt_db"] = o.tilt_db;
   if (o.freq_shift_bands > 0) opt["freq_shift_bands"] = o.freq_shift_bands;
   if (o.mixstyle_p > 0) opt["mixstyle"] = {o.mixstyle_p, o.mixstyle_alpha};
+  if (o.balance_groups) opt["balance_groups"] = true;
   if (o.schedule != "constant") {  // the schedule depends on the run's length
     opt["total_steps"] = total;
     opt["warmup_fraction"] = o.warmup_fraction;
@@ -321,6 +323,7 @@ struct RunPlan {
   int64_t total = 0;
   int num_epochs = 0;
   LrSchedule schedule;
+  std::optional<WeightedIndex> sampler;  // balance_groups: draws of training positions
   nlohmann::json run;  // RunIdentity
 };
 
@@ -349,6 +352,7 @@ RunPlan PlanRun(const SegmentSource& source, const Dataset& dataset, const Split
   p.total = options.TotalSteps(p.n_train);
   p.num_epochs = static_cast<int>((p.total + p.steps_per_epoch - 1) / p.steps_per_epoch);
   p.schedule = options.Schedule(p.total);
+  if (options.balance_groups) p.sampler.emplace(GroupBalancedWeights(dataset, p.segs));
   p.run = RunIdentity(p.arch, source, dataset, split, p.segs, options, p.total);
   return p;
 }
@@ -435,7 +439,8 @@ class BatchMaker {
     };
     torch::Tensor x, y;
     if (options_.between_class) {
-      BcBatch mixed = MakeBcBatch(segs.train_labels, first, rng, classes, images);
+      BcBatch mixed = MakeBcBatch(segs.train_labels, first, rng, classes, images,
+                                  plan_.sampler ? &*plan_.sampler : nullptr);
       x = mixed.x;
       y = mixed.y;
     } else {
@@ -470,7 +475,14 @@ EpochRecord TrainEpoch(const RunPlan& p, Model& m, const BatchMaker& batches, co
   std::mt19937_64 rng(DeriveSeed(options.seed, 1, static_cast<uint64_t>(epoch)));
   std::mt19937_64 aug_rng(DeriveSeed(options.seed, 3, static_cast<uint64_t>(epoch)));  // crops, augmentation
   torch::manual_seed(DeriveSeed(options.seed, 2, static_cast<uint64_t>(epoch)));
-  const std::vector<int64_t> perm = RandomPermutation(rng, p.n_train);
+  // The epoch's training positions: a permutation, or (balance_groups) weighted draws.
+  std::vector<int64_t> perm;
+  if (p.sampler) {
+    perm.resize(static_cast<size_t>(p.n_train));
+    for (int64_t& k : perm) k = (*p.sampler)(rng);
+  } else {
+    perm = RandomPermutation(rng, p.n_train);
+  }
 
   m.net->train();
   double loss_sum = 0, lr = p.schedule.At(at.step);
