@@ -467,6 +467,15 @@ class BatchMaker {
   bool crops_or_augment_ = false;
 };
 
+// The training positions of an epoch, in the order its steps take them: a random permutation
+// (every segment once), or with balance_groups n_train weighted draws with replacement.
+std::vector<int64_t> EpochOrder(const RunPlan& p, std::mt19937_64& rng) {
+  if (!p.sampler) return RandomPermutation(rng, p.n_train);
+  std::vector<int64_t> order(static_cast<size_t>(p.n_train));
+  for (int64_t& k : order) k = (*p.sampler)(rng);
+  return order;
+}
+
 // Phase: one epoch of optimiser steps (until the epoch's or the run's last step); returns the
 // epoch's record before evaluation (lr, training loss and accuracy).
 EpochRecord TrainEpoch(const RunPlan& p, Model& m, const BatchMaker& batches, const TrainOptions& options,
@@ -475,21 +484,14 @@ EpochRecord TrainEpoch(const RunPlan& p, Model& m, const BatchMaker& batches, co
   std::mt19937_64 rng(DeriveSeed(options.seed, 1, static_cast<uint64_t>(epoch)));
   std::mt19937_64 aug_rng(DeriveSeed(options.seed, 3, static_cast<uint64_t>(epoch)));  // crops, augmentation
   torch::manual_seed(DeriveSeed(options.seed, 2, static_cast<uint64_t>(epoch)));
-  // The epoch's training positions: a permutation, or (balance_groups) weighted draws.
-  std::vector<int64_t> perm;
-  if (p.sampler) {
-    perm.resize(static_cast<size_t>(p.n_train));
-    for (int64_t& k : perm) k = (*p.sampler)(rng);
-  } else {
-    perm = RandomPermutation(rng, p.n_train);
-  }
+  const std::vector<int64_t> order = EpochOrder(p, rng);
 
   m.net->train();
   double loss_sum = 0, lr = p.schedule.At(at.step);
   int64_t seen = 0, correct = 0;
   const int64_t batch = options.batch_size;
   for (int64_t b = 0; b < p.steps_per_epoch && at.step < p.total; ++b) {
-    std::vector<int64_t> first(perm.begin() + b * batch, perm.begin() + std::min(p.n_train, (b + 1) * batch));
+    std::vector<int64_t> first(order.begin() + b * batch, order.begin() + std::min(p.n_train, (b + 1) * batch));
     const int64_t bs = static_cast<int64_t>(first.size());
     const auto [x, y] = batches.Make(first, rng, aug_rng);
     lr = p.schedule.At(at.step);
