@@ -1,5 +1,6 @@
 // Group-balanced sampling (TrainOptions::balance_groups): the weights, the weighted draws and
 // the BC partners drawn with them.
+#include <cmath>
 #include <map>
 #include <random>
 #include <string>
@@ -120,8 +121,12 @@ TEST(BcPairs, WeightedPartnersAreOfAnotherClassAndFollowTheWeights) {
   }
   EXPECT_EQ(count[2], 0);
   EXPECT_NEAR(static_cast<double>(count[3]) / count[4], 3.0, 0.3);
-  EXPECT_THROW(DrawBcPairs(labels, {0}, rng, &*std::make_unique<WeightedIndex>(std::vector<double>{1, 1})),
-               c10::Error);  // weights for another number of positions
+  const WeightedIndex two({1, 1});
+  EXPECT_THROW(DrawBcPairs(labels, {0}, rng, &two), c10::Error);  // weights for another number of positions
+  const WeightedIndex one_class({0, 0, 1, 5, 0, 0});  // only class 1 can be drawn: no partner for it
+  EXPECT_THROW(DrawBcPairs(labels, {3}, rng, &one_class), c10::Error);
+  EXPECT_TRUE(one_class.Positive(2));
+  EXPECT_FALSE(one_class.Positive(4));
 }
 
 TEST(Options, BalanceGroupsIsStoredAndOptional) {

@@ -11,9 +11,13 @@ BcPairs DrawBcPairs(const std::vector<int>& labels, const std::vector<int64_t>& 
   const int64_t n = static_cast<int64_t>(labels.size());
   TORCH_CHECK(!weights || weights->size() == n, "DrawBcPairs: ", weights ? weights->size() : 0, " weights for ", n,
               " positions");
+  // Two classes that can be drawn, or the rejection below would never end.
+  int64_t one = 0;
+  while (weights && one < n && !weights->Positive(one)) ++one;
   bool two = false;
-  for (int64_t i = 1; i < n && !two; ++i) two = labels[i] != labels[0];
-  TORCH_CHECK(two, "between-class mixing needs training segments of at least two classes");
+  for (int64_t i = one + 1; i < n && !two; ++i) two = labels[i] != labels[one] && (!weights || weights->Positive(i));
+  TORCH_CHECK(two, "between-class mixing needs training segments of at least two classes",
+              weights ? " of positive weight" : "");
   BcPairs p;
   p.first = first;
   p.second.reserve(first.size());

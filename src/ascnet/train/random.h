@@ -28,6 +28,8 @@ class WeightedIndex {
   explicit WeightedIndex(const std::vector<double>& weights);
   int64_t operator()(std::mt19937_64& rng) const;
   int64_t size() const { return static_cast<int64_t>(cumulative_.size()); }
+  /// True when index i (in [0, size())) can be drawn.
+  bool Positive(int64_t i) const { return cumulative_[i] > (i > 0 ? cumulative_[i - 1] : 0.0); }
 
  private:
   std::vector<double> cumulative_;  ///< cumulative_[i] = w_0 + ... + w_i
