@@ -12,10 +12,11 @@ BcPairs DrawBcPairs(const std::vector<int>& labels, const std::vector<int64_t>& 
   TORCH_CHECK(!weights || weights->size() == n, "DrawBcPairs: ", weights ? weights->size() : 0, " weights for ", n,
               " positions");
   // Two classes that can be drawn, or the rejection below would never end.
+  auto drawable = [&](int64_t i) { return !weights || weights->Positive(i); };
   int64_t one = 0;
-  while (weights && one < n && !weights->Positive(one)) ++one;
+  while (one < n && !drawable(one)) ++one;
   bool two = false;
-  for (int64_t i = one + 1; i < n && !two; ++i) two = labels[i] != labels[one] && (!weights || weights->Positive(i));
+  for (int64_t i = one + 1; i < n && !two; ++i) two = drawable(i) && labels[i] != labels[one];
   TORCH_CHECK(two, "between-class mixing needs training segments of at least two classes",
               weights ? " of positive weight" : "");
   BcPairs p;
