@@ -17,6 +17,7 @@
 
 #include "ascnet/audio/resample.h"
 #include "ascnet/core/error.h"
+#include "ascnet/core/finite.h"
 
 namespace ascnet {
 
@@ -338,27 +339,21 @@ struct AudioReader::Impl {
 
   // Every decoded sample must be finite and within +-kMaxFileSampleMagnitude.
   void CheckFinite(const float* x, size_t n) const {
-    // Branch-free scan (vectorises); the exact position is only searched on failure.
-    bool bad = false;
-    for (size_t i = 0; i < n; ++i) bad |= !(std::fabs(x[i]) <= kMaxFileSampleMagnitude);
-    if (!bad) return;
-    for (size_t i = 0; i < n; ++i) {
-      if (!(std::fabs(x[i]) <= kMaxFileSampleMagnitude)) {
-        const int64_t frame = decoded + static_cast<int64_t>(i / channels);
-        const int ch = static_cast<int>(i % channels);
-        const double t = static_cast<double>(frame) / info.sample_rate;
-        const std::string where = " at t=" + FormatSeconds(t) + "s (frame " + std::to_string(frame) + ", channel " +
-                                  std::to_string(ch) + ", value ";
-        if (!std::isfinite(x[i])) {
-          throw AudioError(WithPath(path, "non-finite sample" + where +
-                                              (std::isnan(x[i]) ? "nan" : (x[i] > 0 ? "inf" : "-inf")) + ")"));
-        }
-        std::ostringstream v;
-        v << x[i];
-        throw AudioError(WithPath(path, "sample out of range" + where + v.str() + "; expected |x| <= 1e8, " +
-                                            "float audio is normally in [-1, 1]): corrupt data?"));
-      }
+    const size_t i = FirstOutside(x, n, kMaxFileSampleMagnitude);
+    if (i == n) return;
+    const int64_t frame = decoded + static_cast<int64_t>(i / channels);
+    const int ch = static_cast<int>(i % channels);
+    const double t = static_cast<double>(frame) / info.sample_rate;
+    const std::string where = " at t=" + FormatSeconds(t) + "s (frame " + std::to_string(frame) + ", channel " +
+                              std::to_string(ch) + ", value ";
+    if (!std::isfinite(x[i])) {
+      throw AudioError(WithPath(path, "non-finite sample" + where +
+                                          (std::isnan(x[i]) ? "nan" : (x[i] > 0 ? "inf" : "-inf")) + ")"));
     }
+    std::ostringstream v;
+    v << x[i];
+    throw AudioError(WithPath(path, "sample out of range" + where + v.str() + "; expected |x| <= 1e8, " +
+                                        "float audio is normally in [-1, 1]): corrupt data?"));
   }
 
   void MixDown(sf_count_t n) {

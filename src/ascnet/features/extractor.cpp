@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "ascnet/core/error.h"
+#include "ascnet/core/finite.h"
 #include "ascnet/features/filterbank.h"
 #include "ascnet/features/noise.h"
 #include "ascnet/features/stft.h"
@@ -174,13 +175,13 @@ int64_t FeatureExtractor::frames_processed() const { return impl_->frames_done; 
 void FeatureExtractor::AcceptWaveform(const float* samples, int64_t n) {
   Impl& s = *impl_;
   if (s.finished) throw ConfigError("FeatureExtractor: AcceptWaveform called after InputFinished");
-  for (int64_t i = 0; i < n; ++i) {
-    if (!std::isfinite(samples[i])) {
-      std::ostringstream os;
-      os << "non-finite sample (" << samples[i] << ") at t = "
-         << static_cast<double>(s.samples_received + i) / s.config.frame.sample_rate << " s";
-      throw AudioError(os.str());
-    }
+  if (n < 0) throw ConfigError("FeatureExtractor: AcceptWaveform with n = " + std::to_string(n) + " samples (expected >= 0)");
+  const int64_t i = static_cast<int64_t>(FirstOutside(samples, static_cast<size_t>(n)));
+  if (i < n) {
+    std::ostringstream os;
+    os << "non-finite sample (" << samples[i] << ") at t = "
+       << static_cast<double>(s.samples_received + i) / s.config.frame.sample_rate << " s";
+    throw AudioError(os.str());
   }
   s.pending.insert(s.pending.end(), samples, samples + n);
   s.samples_received += n;

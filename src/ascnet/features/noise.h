@@ -40,7 +40,7 @@ class NoiseTracker {
   std::vector<double> p_, sn2_, pb_, pb2_, pminu_, actmin_, actminsub_, actbuf_;
   std::vector<int64_t> lminflag_;
   std::vector<double> yfloor_, qeqi_;  // scratch
-  std::vector<int64_t> kmod_;
+  std::vector<int64_t> kmod_, lmin_;
 };
 
 /// Whole-signal convenience: power [frames x bins] (row-major) -> noise PSD, same shape.
