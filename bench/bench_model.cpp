@@ -22,6 +22,7 @@
 
 #include "ascnet/audio/decode.h"
 #include "ascnet/features/extractor.h"
+#include "ascnet/infer/recognizer.h"
 #include "ascnet/model/classifier.h"
 #include "ascnet/model/export.h"
 #include "ascnet/model/inference.h"
@@ -183,22 +184,20 @@ void BM_Recording30s_DecodeFeatures(benchmark::State& state) {
   }
 }
 
-/// End to end for one 30 s recording: decode + resample, features (2-channel log-Mel),
-/// normalise + Att-CRNN on its 15 segments, multiplicative fusion of the posteriors.
+/// End to end for one 30 s recording as `ascnet classify` runs a file
+/// (Recognizer::ClassifyFile): decode + resample, features (2-channel log-Mel), normalise +
+/// Att-CRNN on its 15 segments, multiplicative fusion of the posteriors (softmax scorer).
 void BM_Recording30s_AttCrnn(benchmark::State& state) {
   const std::string wav = TestRecording();
   ModelBundle bundle = MakeBundle(ArchConfig::Preset("attcrnn", 19), FeatureConfig::Preset("logmel"));
   bundle.net = BenchNet("attcrnn");
-  Classifier clf(bundle);
+  Recognizer rec(bundle, torch::kCPU, ScoreKind::kSoftmax);
+  rec.WarmUp();
   int64_t segments = 0;
   for (auto _ : state) {
-    const std::vector<float> audio = LoadAudio(wav);
-    SegmentImages img = FeatureExtractor::Compute(bundle.features, audio);
-    const torch::Tensor x = torch::from_blob(img.data.data(), img.Shape(), torch::kFloat);
-    const torch::Tensor post = clf.Posteriors(x);
-    const int64_t label = torch::log(post.clamp_min(1e-7)).sum(0).argmax().item<int64_t>();
-    benchmark::DoNotOptimize(label);
-    segments = img.num_segments;
+    const RecordingScore r = rec.ClassifyFile(wav);
+    benchmark::DoNotOptimize(r.label);
+    segments = r.num_segments;
   }
   state.counters["segments"] = static_cast<double>(segments);
 }

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "ascnet/calibration/fusion.h"
@@ -87,6 +88,28 @@ TEST(Fusion, BlocksOfARecordingAddUpToTheWhole) {
   EXPECT_NEAR(p[0] + p[1], 1.0, 1e-15);
   EXPECT_NEAR(p[0] / p[1], std::exp(whole[0] - whole[1]), 1e-9);
   EXPECT_EQ(DecideLogScore({}), -1);
+}
+
+TEST(Fusion, AddingRowsInBlocksGivesTheSameBitsAsTheWhole) {
+  // Recognizer::Accumulate adds a recording's segments row by row: classify's batches and a
+  // stream's single segments give exactly the whole recording's score, however they are cut.
+  std::vector<double> values;
+  for (int r = 0; r < 70; ++r) {
+    const double a = 0.05 + 0.9 * std::fabs(std::sin(1.7 * r + 0.3));
+    values.insert(values.end(), {a, (1 - a) * 0.25, (1 - a) * 0.75});
+  }
+  const DoubleMatrix all(70, 3, values);
+  const std::vector<double> whole = SumLogPosteriors(all);
+  for (int64_t block : {1, 3, 64}) {
+    std::vector<double> total;
+    for (int64_t r = 0; r < all.rows; r += block) {
+      const int64_t n = std::min(block, all.rows - r);
+      AddLogPosteriors(DoubleMatrix(n, 3, std::vector<double>(all.Row(r), all.Row(r) + n * 3)), &total);
+    }
+    EXPECT_EQ(total, whole) << "blocks of " << block;
+  }
+  std::vector<double> two_classes = {0.0, 0.0};
+  EXPECT_THROW(AddLogPosteriors(all, &two_classes), ConfigError);
 }
 
 TEST(Fusion, RejectsBadPosteriors) {

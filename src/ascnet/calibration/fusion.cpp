@@ -36,11 +36,20 @@ void AddLogRow(const double* row, int64_t k, double floor, std::vector<double>& 
 }  // namespace
 
 std::vector<double> SumLogPosteriors(const DoubleMatrix& posteriors, double floor) {
+  std::vector<double> score;
+  AddLogPosteriors(posteriors, &score, floor);
+  return score;
+}
+
+void AddLogPosteriors(const DoubleMatrix& posteriors, std::vector<double>* total, double floor) {
   CheckFloor(floor);
   CheckPosteriors(posteriors, "SumLogPosteriors");
-  std::vector<double> score(static_cast<size_t>(posteriors.cols), 0.0);
-  for (int64_t r = 0; r < posteriors.rows; ++r) AddLogRow(posteriors.Row(r), posteriors.cols, floor, score);
-  return score;
+  if (total->empty()) total->assign(static_cast<size_t>(posteriors.cols), 0.0);
+  if (static_cast<int64_t>(total->size()) != posteriors.cols) {
+    throw ConfigError("fusion: posteriors of " + std::to_string(posteriors.cols) + " classes added to a log score of " +
+                      std::to_string(total->size()) + " (expected equal class counts)");
+  }
+  for (int64_t r = 0; r < posteriors.rows; ++r) AddLogRow(posteriors.Row(r), posteriors.cols, floor, *total);
 }
 
 void AddLogScore(const std::vector<double>& score, std::vector<double>* total) {

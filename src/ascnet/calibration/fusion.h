@@ -16,6 +16,11 @@ constexpr double kPosteriorFloor = 1e-7;
 /// or floor is not in (0, 1].
 std::vector<double> SumLogPosteriors(const DoubleMatrix& posteriors, double floor = kPosteriorFloor);
 
+/// Adds each row's log(max(p, floor)) to a running total [K], row by row in order: the same
+/// bits however a recording's segments were split into blocks (an empty total starts at 0).
+/// ConfigError as SumLogPosteriors, or if the class counts differ.
+void AddLogPosteriors(const DoubleMatrix& posteriors, std::vector<double>* total, double floor = kPosteriorFloor);
+
 /// Adds one fused log score to a running total, class by class: the segments of one
 /// recording read in blocks, or the systems of a feature fusion (Mel + Gammatone). An empty
 /// total takes `score` as it is. ConfigError if the class counts differ.

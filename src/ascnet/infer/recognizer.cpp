@@ -90,7 +90,7 @@ FloatMatrix Recognizer::Embed(const float* segments, int64_t count) {
 
 void Recognizer::Accumulate(const DoubleMatrix& posteriors, RecordingScore* score) {
   if (posteriors.rows == 0) return;
-  AddLogScore(SumLogPosteriors(posteriors), &score->log_score);
+  AddLogPosteriors(posteriors, &score->log_score);
   score->num_segments += posteriors.rows;
 }
 

@@ -76,7 +76,9 @@ class Recognizer {
   RecordingScore ClassifySamples(const float* samples, int64_t n, int sample_rate, bool keep_segments = false,
                                  int64_t batch = 64, const std::string& name = "");
 
-  /// Adds segment posteriors to a running fused score (used by ClassifyFile and streaming).
+  /// Adds segment posteriors to a running fused score (used by ClassifyFile and streaming),
+  /// row by row in order, so the score does not depend on how the segments were grouped
+  /// (`classify` scores a long recording in blocks, `stream` one segment at a time).
   static void Accumulate(const DoubleMatrix& posteriors, RecordingScore* score);
   /// Sets label and probs from log_score.
   static void Decide(RecordingScore* score);
