@@ -23,7 +23,6 @@
 #include "ascnet/audio/decode.h"
 #include "ascnet/features/extractor.h"
 #include "ascnet/infer/recognizer.h"
-#include "ascnet/model/classifier.h"
 #include "ascnet/model/export.h"
 #include "ascnet/model/inference.h"
 #include "ascnet/model/networks.h"

@@ -29,6 +29,14 @@ void CheckPosteriors(const DoubleMatrix& p, const std::string& what) {
   }
 }
 
+// What is added to a running log score must have its number of classes.
+void CheckSameClasses(const std::string& what, size_t classes, size_t total_classes) {
+  if (classes != total_classes) {
+    throw ConfigError("fusion: " + what + " of " + std::to_string(classes) + " classes added to a log score of " +
+                      std::to_string(total_classes) + " (expected equal class counts)");
+  }
+}
+
 void AddLogRow(const double* row, int64_t k, double floor, std::vector<double>& score) {
   for (int64_t c = 0; c < k; ++c) score[static_cast<size_t>(c)] += std::log(std::max(row[c], floor));
 }
@@ -45,10 +53,7 @@ void AddLogPosteriors(const DoubleMatrix& posteriors, std::vector<double>* total
   CheckFloor(floor);
   CheckPosteriors(posteriors, "SumLogPosteriors");
   if (total->empty()) total->assign(static_cast<size_t>(posteriors.cols), 0.0);
-  if (static_cast<int64_t>(total->size()) != posteriors.cols) {
-    throw ConfigError("fusion: posteriors of " + std::to_string(posteriors.cols) + " classes added to a log score of " +
-                      std::to_string(total->size()) + " (expected equal class counts)");
-  }
+  CheckSameClasses("posteriors", static_cast<size_t>(posteriors.cols), total->size());
   for (int64_t r = 0; r < posteriors.rows; ++r) AddLogRow(posteriors.Row(r), posteriors.cols, floor, *total);
 }
 
@@ -57,10 +62,7 @@ void AddLogScore(const std::vector<double>& score, std::vector<double>* total) {
     *total = score;
     return;
   }
-  if (score.size() != total->size()) {
-    throw ConfigError("fusion: a log score of " + std::to_string(score.size()) + " classes added to one of " +
-                      std::to_string(total->size()) + " (expected equal class counts)");
-  }
+  CheckSameClasses("a log score", score.size(), total->size());
   for (size_t c = 0; c < score.size(); ++c) (*total)[c] += score[c];
 }
 
